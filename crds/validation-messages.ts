@@ -81,10 +81,10 @@ function describeUnion(members: readonly TSchema[]): string {
 function describeNumber(noun: string, schema: TSchema, failure?: ValueErrorType): string {
   const { minimum, maximum } = schema as { minimum?: number; maximum?: number };
   const exceeded = failure === ValueErrorType.IntegerMaximum || failure === ValueErrorType.NumberMaximum;
-  if (exceeded && maximum !== undefined) return `${noun} <= ${maximum}`;
   if (minimum !== undefined && maximum !== undefined && maximum < INT32_MAX) {
     return `${noun} between ${minimum} and ${maximum}`;
   }
+  if (exceeded && maximum !== undefined) return `${noun} <= ${maximum}`;
   if (minimum !== undefined) return `${noun} >= ${minimum}`;
   if (maximum !== undefined) return `${noun} <= ${maximum}`;
   return noun;

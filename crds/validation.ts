@@ -3,7 +3,7 @@
  * defaults, and reports every problem as one issue with a field path and a message a person understands.
  */
 import type { TSchema } from '@sinclair/typebox';
-import { Value, type ValueError } from '@sinclair/typebox/value';
+import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { PoseidonError } from './errors';
 import { formatPath, pointerToSegments, type PathSegment } from './issue-path';
 import { RESOURCE_KINDS, isResourceKind, schemaOf } from './kinds';
@@ -17,7 +17,12 @@ export interface ValidationIssue {
   /** The same path as segments (numbers are list indexes), for locating the field in a source file. */
   segments: readonly PathSegment[];
   message: string;
+  /** What is wrong: a missing field (located at its parent), an unknown field (at its key), or a bad value. */
+  reason: IssueReason;
 }
+
+/** The sort of a {@link ValidationIssue}. */
+export type IssueReason = 'required' | 'unknownField' | 'invalidValue';
 
 /** Either the valid, defaulted resource or every issue found (never both). */
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; issues: ValidationIssue[] };
@@ -40,7 +45,8 @@ export function validateResource(document: unknown, options: ValidateOptions = {
   if (!isResourceKind(kind) || !kinds.includes(kind)) {
     const allowed = kinds.map((name) => JSON.stringify(name)).join(', ');
     const expected = kinds.length === 1 ? `must be ${allowed}` : `must be one of ${allowed}`;
-    return failed(['kind'], kind === undefined ? `is required (${allowed})` : `${expected}, got ${showValue(kind)}`);
+    if (kind === undefined) return failed(['kind'], `is required (${allowed})`, 'required');
+    return failed(['kind'], `${expected}, got ${showValue(kind)}`);
   }
   return validateKind(kind, document);
 }
@@ -68,7 +74,7 @@ export function issuesOf(schema: TSchema, value: unknown): ValidationIssue[] {
     const path = formatPath(segments);
     if (seen.has(path)) continue;
     seen.add(path);
-    issues.push({ path, segments, message: messageOf(error, siblingFields(error)) });
+    issues.push({ path, segments, message: messageOf(error, siblingFields(error)), reason: reasonOf(error) });
   }
   return issues;
 }
@@ -94,13 +100,23 @@ export function invalidResourceError(
   });
 }
 
+function reasonOf(error: ValueError): IssueReason {
+  if (error.type === ValueErrorType.ObjectRequiredProperty) return 'required';
+  if (error.type === ValueErrorType.ObjectAdditionalProperties) return 'unknownField';
+  return 'invalidValue';
+}
+
 function siblingFields(error: ValueError): string[] {
   const properties = (error.schema as { properties?: Record<string, unknown> }).properties;
   return properties === undefined ? [] : Object.keys(properties);
 }
 
-function failed(segments: PathSegment[], message: string): { ok: false; issues: ValidationIssue[] } {
-  return { ok: false, issues: [{ path: formatPath(segments), segments, message }] };
+function failed(
+  segments: PathSegment[],
+  message: string,
+  reason: IssueReason = 'invalidValue',
+): { ok: false; issues: ValidationIssue[] } {
+  return { ok: false, issues: [{ path: formatPath(segments), segments, message, reason }] };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
