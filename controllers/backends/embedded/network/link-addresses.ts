@@ -1,0 +1,33 @@
+/**
+ * Addresses and names of a runner's network link, derived from its slot in the pool: slot s is the /30 at offset 4s
+ * of the pool's /16, with the host end at .1 and the runner at .2 of that block. Link names stay within Linux's 15
+ * characters and carry the instance tag, so two backends on one machine do not collide.
+ */
+
+/** Number of /30 links a /16 pool holds. */
+export const SLOTS = 16384;
+
+/** The addresses and names of slot `slot`. */
+export function linkFor(
+  prefix: readonly [number, number],
+  instanceTag: string,
+  slot: number,
+): { hostAddress: string; runnerAddress: string; hostLink: string; peerLink: string } {
+  const offset = slot * 4;
+  const third = (offset >> 8) & 255;
+  const fourth = offset & 255;
+  const base = `${prefix[0]}.${prefix[1]}.${third}`;
+  const suffix = `${instanceTag.slice(0, 4)}${slot.toString(36)}`;
+  return {
+    hostAddress: `${base}.${fourth + 1}`,
+    runnerAddress: `${base}.${fourth + 2}`,
+    hostLink: `vp${suffix}`,
+    peerLink: `vr${suffix}`,
+  };
+}
+
+/** The lowest slot not in `used`, or undefined when the pool is exhausted. */
+export function freeSlot(used: ReadonlySet<number>): number | undefined {
+  for (let slot = 0; slot < SLOTS; slot++) if (!used.has(slot)) return slot;
+  return undefined;
+}

@@ -1,0 +1,121 @@
+/**
+ * What a sandbox's read-only root is made of. For the host (an image without a configured root directory) it is the
+ * host's system directories only (/usr, /bin, /lib*, /sbin, /etc, /opt as they exist: symlinks stay symlinks); never
+ * /root, /home, /work, /tmp, /var, the state directory or other runners' workspaces. For an image mapped to a root
+ * directory it is every top-level entry of that directory except the ones the sandbox provides itself. The identity
+ * files (`passwd`, `group`, and masked `shadow`/`gshadow`) are generated so `root` and `user` (1000) exist.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { writeFileAtomic } from '../state/atomic-file';
+
+/** One top-level entry of the sandbox root. */
+export interface RootEntry {
+  readonly kind: 'dir' | 'symlink' | 'file';
+  /** Absolute path inside the sandbox, e.g. `/usr`. */
+  readonly target: string;
+  /** Host path (dir, file) or link text (symlink). */
+  readonly source: string;
+}
+
+/** A resolved root: its entries and which identity files it can take. */
+export interface RootLayout {
+  readonly entries: readonly RootEntry[];
+  /** `/etc` files that exist in this root and get the generated versions bound over them. */
+  readonly identityTargets: readonly string[];
+  /** True when the root has no `/root` of its own (the sandbox then creates an empty one). */
+  readonly needsRootHome: boolean;
+}
+
+const HOST_ENTRIES = ['/usr', '/bin', '/lib', '/lib32', '/lib64', '/libx32', '/sbin', '/etc', '/opt'];
+/** Top-level names an image root never contributes: the sandbox mounts its own. */
+const PROVIDED = new Set(['proc', 'dev', 'sys', 'tmp', 'workspace']);
+export const IDENTITY_FILES = ['passwd', 'group', 'shadow', 'gshadow'] as const;
+
+async function entryFor(source: string, target: string): Promise<RootEntry | undefined> {
+  try {
+    const stat = await fs.lstat(source);
+    if (stat.isSymbolicLink()) return { kind: 'symlink', target, source: await fs.readlink(source) };
+    if (stat.isDirectory()) return { kind: 'dir', target, source };
+    if (stat.isFile()) return { kind: 'file', target, source };
+  } catch {
+    // absent
+  }
+  return undefined;
+}
+
+async function layoutOf(entries: RootEntry[], etcOnHost: string): Promise<RootLayout> {
+  const identityTargets: string[] = [];
+  for (const name of IDENTITY_FILES) {
+    if (await entryFor(path.join(etcOnHost, name), '')) identityTargets.push(`/etc/${name}`);
+  }
+  return { entries, identityTargets, needsRootHome: !entries.some((entry) => entry.target === '/root') };
+}
+
+/** The host's system directories. */
+export async function hostRoot(): Promise<RootLayout> {
+  const entries = (await Promise.all(HOST_ENTRIES.map((dir) => entryFor(dir, dir)))).filter(
+    (entry): entry is RootEntry => entry !== undefined,
+  );
+  return layoutOf(entries, '/etc');
+}
+
+/** Every top-level entry of an image's root directory but the ones the sandbox provides. */
+export async function imageRoot(dir: string): Promise<RootLayout> {
+  const names = (await fs.readdir(dir)).filter((name) => !PROVIDED.has(name)).sort();
+  const entries = (await Promise.all(names.map((name) => entryFor(path.join(dir, name), `/${name}`)))).filter(
+    (entry): entry is RootEntry => entry !== undefined,
+  );
+  return layoutOf(entries, path.join(dir, 'etc'));
+}
+
+/** Resolves and caches root layouts per image; warns once per image that has no configured root. */
+export class RootFilesystems {
+  private readonly cache = new Map<string, Promise<RootLayout>>();
+  private readonly warned = new Set<string>();
+
+  constructor(
+    private readonly mapped: ReadonlyMap<string, string>,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The layout for `image`. */
+  layoutFor(image: string): Promise<RootLayout> {
+    const dir = this.mapped.get(image);
+    if (dir === undefined && !this.warned.has(image)) {
+      this.warned.add(image);
+      this.logger.warn(
+        { image },
+        'embedded backend: no root directory configured for this image; using the host system',
+      );
+    }
+    const key = dir ?? '';
+    let layout = this.cache.get(key);
+    if (!layout) {
+      layout = dir === undefined ? hostRoot() : imageRoot(dir);
+      this.cache.set(key, layout);
+      layout.catch(() => this.cache.delete(key));
+    }
+    return layout;
+  }
+}
+
+/** Writes the generated identity files into `etcDir` (created when missing). */
+export async function writeIdentityFiles(etcDir: string): Promise<void> {
+  await fs.mkdir(etcDir, { recursive: true, mode: 0o755 });
+  const files: Record<(typeof IDENTITY_FILES)[number], string> = {
+    passwd:
+      'root:x:0:0:root:/root:/bin/bash\n' +
+      'user:x:1000:1000:user:/workspace:/bin/bash\n' +
+      'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
+    group: 'root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n',
+    shadow: 'root:*:19000:0:99999:7:::\nuser:*:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n',
+    gshadow: 'root:*::\nuser:*::\nnogroup:*::\n',
+  };
+  for (const name of IDENTITY_FILES) {
+    const file = path.join(etcDir, name);
+    await writeFileAtomic(file, files[name]);
+    await fs.chmod(file, name.endsWith('shadow') ? 0o600 : 0o644);
+  }
+}
