@@ -139,7 +139,7 @@ describe('FileStore durability across SIGKILL', () => {
     }
     expect(totalAcks).toBeGreaterThan(KILLS * 50);
     expect(compactedRuns).toBeGreaterThan(0);
-  });
+  }, 120_000);
 });
 
 function parseLine(text: string): Line | undefined {
