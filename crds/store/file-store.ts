@@ -153,7 +153,11 @@ export class FileStore implements ResourceStore {
    * writes continue meanwhile. Concurrent calls share one compaction.
    */
   compact(): Promise<void> {
-    this.assertUsable();
+    try {
+      this.assertUsable();
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.compacting ??= this.runCompaction().finally(() => {
       this.compacting = undefined;
     });
