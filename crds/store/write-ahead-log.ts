@@ -110,10 +110,14 @@ export class WriteAheadLog {
 
   private kick(): void {
     if (this.running) return;
-    this.running = this.run().finally(() => {
-      this.running = undefined;
-      if (this.queue.length > 0 || this.rotation) this.kick();
-    });
+    // Start the batch after the current turn of the event loop, so writes issued together (the continuations of
+    // writers woken by the previous sync) share one sync instead of the first going alone.
+    this.running = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.run())
+      .finally(() => {
+        this.running = undefined;
+        if (this.queue.length > 0 || this.rotation) this.kick();
+      });
   }
 
   private async run(): Promise<void> {

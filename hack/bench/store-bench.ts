@@ -48,29 +48,21 @@ export async function runStoreBench(options: StoreBenchOptions = {}): Promise<Be
   const writers = options.writers ?? 8;
   const random = options.random ?? Math.random;
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'store-bench-')));
+  const floorHalf = Math.ceil((options.floorSamples ?? 500) / 2);
   try {
-    const floor = await measureSyncFloor(dir, options.floorSamples ?? 500);
-    const rows: BenchRow[] = [
+    // The floor is sampled in two halves, before and after the write phases, so a change in the machine's load
+    // during the run shows up in the floor as well as in the figures.
+    const floorSamples = await measureSyncFloor(dir, floorHalf);
+    const writes = await writePhases(join(dir, 'store'), runners, updates, writers, random);
+    floorSamples.push(...(await measureSyncFloor(dir, floorHalf)));
+    const floor = { p50: percentile(floorSamples, 50), p99: percentile(floorSamples, 99) };
+    const rows = [
       row('append 200 B + fdatasync', 'p50', floor.p50, 'ms', floor.p50),
       row('append 200 B + fdatasync', 'p99', floor.p99, 'ms', floor.p99),
+      ...writes.map((figure) => withFloor(figure, floor)),
+      await openRow(dir, `open ${runners} runners (snapshot + log as left)`),
     ];
-    let store = await FileStore.open(join(dir, 'store'));
-    const fill = await fillRunners(store, runners);
-    rows.push(row(`fill ${runners} runners (256 in flight)`, 'throughput', fill, 'writes/s', 1000 / floor.p50));
-    const names = (await store.list('Runner')).map((runner) => runner.metadata.name);
-    const pick = (): string => names[Math.floor(random() * names.length)] ?? '';
-    const sequential = await casPhase(store, updates, 1, pick);
-    rows.push(row('check-and-set update, 1 writer', 'p50', sequential.p50, 'ms', floor.p50));
-    rows.push(row('check-and-set update, 1 writer', 'p99', sequential.p99, 'ms', floor.p99));
-    const concurrent = await casPhase(store, updates, writers, pick);
-    rows.push(row(`check-and-set update, ${writers} writers`, 'p50', concurrent.p50, 'ms', floor.p50));
-    rows.push(row(`check-and-set update, ${writers} writers`, 'p99', concurrent.p99, 'ms', floor.p99));
-    rows.push(
-      row(`check-and-set update, ${writers} writers`, 'throughput', concurrent.rate, 'writes/s', 1000 / floor.p50),
-    );
-    await store.close();
-    rows.push(await openRow(dir, `open ${runners} runners (snapshot + log as left)`));
-    store = await FileStore.open(join(dir, 'store'));
+    const store = await FileStore.open(join(dir, 'store'));
     await store.compact();
     await store.close();
     rows.push(await openRow(dir, `open ${runners} runners (compacted snapshot)`));
@@ -78,6 +70,41 @@ export async function runStoreBench(options: StoreBenchOptions = {}): Promise<Be
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Fills a store and runs the check-and-set phases; rows come without floors. */
+async function writePhases(
+  storeDir: string,
+  runners: number,
+  updates: number,
+  writers: number,
+  random: () => number,
+): Promise<BenchRow[]> {
+  const store = await FileStore.open(storeDir);
+  try {
+    const fill = await fillRunners(store, runners);
+    const names = (await store.list('Runner')).map((runner) => runner.metadata.name);
+    const pick = (): string => names[Math.floor(random() * names.length)] ?? '';
+    const one = await casPhase(store, updates, 1, pick);
+    const many = await casPhase(store, updates, writers, pick);
+    const concurrent = `check-and-set update, ${writers} writers`;
+    return [
+      row(`fill ${runners} runners (256 in flight)`, 'throughput', fill, 'writes/s', null),
+      row('check-and-set update, 1 writer', 'p50', one.p50, 'ms', null),
+      row('check-and-set update, 1 writer', 'p99', one.p99, 'ms', null),
+      row(concurrent, 'p50', many.p50, 'ms', null),
+      row(concurrent, 'p99', many.p99, 'ms', null),
+      row(concurrent, 'throughput', many.rate, 'writes/s', null),
+    ];
+  } finally {
+    await store.close();
+  }
+}
+
+/** A write figure with its floor: the floor's p99 for p99s, its p50 for p50s, 1 / p50 for throughput. */
+function withFloor(figure: BenchRow, floor: { p50: number; p99: number }): BenchRow {
+  const base = figure.unit.endsWith('/s') ? 1000 / floor.p50 : figure.figure === 'p99' ? floor.p99 : floor.p50;
+  return { ...figure, ...ratioTo(figure, base) };
 }
 
 /** Prints rows as an aligned table. */
@@ -98,12 +125,16 @@ export function formatBenchTable(rows: readonly BenchRow[]): string {
 }
 
 function row(name: string, figure: string, value: number, unit: string, floor: number | null): BenchRow {
-  // For throughput, higher is better: the ratio says how many floor-limited writes one store write costs.
-  const ratio = floor === null ? null : unit.endsWith('/s') ? floor / value : value / floor;
-  return { name, figure, value, unit, floor, ratio };
+  return { name, figure, value, unit, ...ratioTo({ value, unit }, floor) };
 }
 
-async function measureSyncFloor(dir: string, samples: number): Promise<{ p50: number; p99: number }> {
+/** The floor and ratio of a figure. For throughput the ratio is floor / value: the cost of one write in floor writes. */
+function ratioTo(figure: { value: number; unit: string }, floor: number | null): Pick<BenchRow, 'floor' | 'ratio'> {
+  if (floor === null) return { floor, ratio: null };
+  return { floor, ratio: figure.unit.endsWith('/s') ? floor / figure.value : figure.value / floor };
+}
+
+async function measureSyncFloor(dir: string, samples: number): Promise<number[]> {
   const fd = await openFile(join(dir, 'floor.bin'), 'a');
   const payload = Buffer.alloc(200, 0x61);
   const times: number[] = [];
@@ -117,7 +148,7 @@ async function measureSyncFloor(dir: string, samples: number): Promise<{ p50: nu
   } finally {
     await closeFile(fd);
   }
-  return { p50: percentile(times, 50), p99: percentile(times, 99) };
+  return times;
 }
 
 async function fillRunners(store: FileStore, count: number): Promise<number> {
