@@ -47,6 +47,7 @@ export class ObjectTable {
     return total;
   }
 
+  /** The object of `kind` named `name`, including writes not yet durable. */
   get<K extends ResourceKind>(kind: K, name: string): Stored<K> | undefined {
     return this.tableOf(kind).get(name) as Stored<K> | undefined;
   }
@@ -62,6 +63,7 @@ export class ObjectTable {
     return [...this.tables.values()].flatMap((table) => [...table.values()]);
   }
 
+  /** Creates an object; throws `Invalid`, or `AlreadyExists` for a taken name or environment id. */
   create<K extends ResourceKind>(kind: K, input: NewResource<K>): WriteOutcome<K> {
     const name = nameOf(kind, input);
     if (this.tableOf(kind).has(name)) {
@@ -80,6 +82,10 @@ export class ObjectTable {
     return this.commit(kind, 'added', { ...valid, metadata: meta });
   }
 
+  /**
+   * Replaces spec, labels and annotations (status is kept); a check-and-set when `metadata.resourceVersion` is given.
+   * Throws `NotFound`, `Conflict`, `Invalid` or `AlreadyExists` (environment id taken).
+   */
   update<K extends ResourceKind>(kind: K, input: NewResource<K> | Stored<K>): WriteOutcome<K> {
     const name = nameOf(kind, input);
     const current = this.current(kind, name, input.metadata.resourceVersion);
@@ -100,6 +106,7 @@ export class ObjectTable {
     return this.commit(kind, 'modified', { ...valid, metadata: meta });
   }
 
+  /** Replaces the status only (check-and-set on `resourceVersion`). Throws `NotFound`, `Conflict` or `Invalid`. */
   updateStatus<K extends ResourceKind>(
     kind: K,
     name: string,
@@ -116,6 +123,7 @@ export class ObjectTable {
     return this.commit(kind, 'modified', { ...valid, metadata: meta });
   }
 
+  /** Deletes an object; throws `NotFound`, or `Conflict` when the resourceVersion precondition fails. */
   delete<K extends ResourceKind>(kind: K, name: string, options: DeleteOptions = {}): WriteOutcome<K> {
     assertKind(kind);
     const current = this.current(kind, name, options.resourceVersion);

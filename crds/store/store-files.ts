@@ -34,9 +34,13 @@ export async function listWalFiles(dir: string): Promise<WalFile[]> {
   return files.sort((a, b) => a.sequence - b.sequence);
 }
 
+/** `fs.open` as a promise (numeric descriptors: the least overhead per call). */
 export const openFile = promisify(open);
+/** `fs.close` as a promise. */
 export const closeFile = promisify(close);
+/** `fs.fdatasync` as a promise: the file's data (and the size) reach the disk. */
 export const syncData = promisify(fdatasync);
+/** `fs.fsync` as a promise. */
 export const syncFile = promisify(fsync);
 const writeVector = promisify(writev);
 
