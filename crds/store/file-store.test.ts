@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFile, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { errorCodeOf } from '../errors';
@@ -122,6 +122,24 @@ describe('FileStore persistence', () => {
     await reopened.close();
   });
 
+  it('keeps every write when a compaction fails after switching logs, and recovers from both logs', async () => {
+    const dir = await freshDir();
+    const store = await open(dir);
+    await fillRunners(store, 3);
+    await mkdir(join(dir, 'snapshot.dat.tmp'));
+    expect(await codeOfAny(store.compact())).toBe('EISDIR');
+    await fillRunnersFrom(store, 10, 3);
+    const before = await everything(store);
+    await store.close();
+    expect((await listWalFiles(dir)).map((log) => log.sequence)).toEqual([1, 2]);
+    await rm(join(dir, 'snapshot.dat.tmp'), { recursive: true });
+
+    const reopened = await open(dir);
+    expect(await everything(reopened)).toEqual(before);
+    expect(reopened.recovery.replayedRecords).toBe(6);
+    await reopened.close();
+  });
+
   it('ignores a half-written snapshot left by a crash during compaction', async () => {
     const dir = await freshDir();
     const store = await open(dir);
@@ -203,6 +221,15 @@ function nthRecordOffset(bytes: Buffer, n: number): number {
   let offset = 0;
   for (let index = 0; index < n; index++) offset += 8 + bytes.readUInt32LE(offset);
   return offset;
+}
+
+async function codeOfAny(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+  return 'resolved';
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
