@@ -176,6 +176,24 @@ describe('ObservedCache', () => {
     await cache.whenSynced();
   });
 
+  it('does not open the feed when stopped while the first list is in flight', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slowJobs = {
+      listJobs: async (prefix: string) => {
+        await gate;
+        return backend.listJobs(prefix);
+      },
+      listAllocations: (prefix: string) => backend.listAllocations(prefix),
+    };
+    const { cache } = startCache({ jobs: slowJobs });
+    const stopping = cache.stop();
+    release();
+    await stopping;
+    expect(backend.calls.events).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('stops its feed and timers on stop', async () => {
     const { cache } = startCache();
     await cache.whenSynced();

@@ -197,6 +197,7 @@ export class ObservedCache implements ObservedState, SyncedSource {
    * a listener (or anyone woken by whenSynced) cannot slip between the list and the subscription.
    */
   private async watch(): Promise<void> {
+    if (this.stopped) return;
     const abort = new AbortController();
     this.streamAbort = abort;
     const iterator = this.options.feed.events(this.lastIndex, abort.signal)[Symbol.asyncIterator]();
