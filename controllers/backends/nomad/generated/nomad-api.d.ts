@@ -275,7 +275,11 @@ export interface components {
       IP?: string;
       Hostname?: string;
       MBits?: number;
-      DNS?: Record<string, never> | null;
+      DNS?: {
+        Servers?: string[] | null;
+        Searches?: string[] | null;
+        Options?: string[] | null;
+      } | null;
       ReservedPorts?: components['schemas']['Port'][] | null;
       DynamicPorts?: components['schemas']['Port'][] | null;
     };
