@@ -68,6 +68,21 @@ export function parseEnvironmentKey(key: string): number | undefined {
   return /^(0|[1-9][0-9]*)$/.test(key) ? safeInt(key) : undefined;
 }
 
+/** Inactivity timeout (seconds) assumed for a claimed job whose `timeout` meta is missing or unparsable (as the original). */
+export const FALLBACK_TIMEOUT_SECONDS = 60;
+
+/** The `timeout` meta value of a claim: decimal seconds. */
+export function formatTimeoutMeta(seconds: number): string {
+  return String(Math.trunc(seconds));
+}
+
+/** Parses a `timeout` meta value (decimal seconds, may be negative), or undefined when it is not one. */
+export function parseTimeoutMeta(value: string | undefined): number | undefined {
+  if (value === undefined || !/^-?(0|[1-9][0-9]{0,9})$/.test(value)) return undefined;
+  const seconds = Number(value);
+  return Math.abs(seconds) <= 2147483647 ? seconds : undefined;
+}
+
 function safeInt(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);

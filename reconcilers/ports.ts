@@ -232,3 +232,16 @@ export interface ObservedState {
   /** Allocations of a job, newest (highest createIndex) first. */
   allocations(jobId: string): readonly AllocationState[];
 }
+
+/** Where reconcilers report that a runner was destroyed, and why (the service delivers it to live sessions). */
+export interface RunnerLossReporter {
+  runnerLost(runnerId: string, cause: RunnerLossCause): void;
+}
+
+/**
+ * Last recorded activity of claimed runners (in memory, owned by the service). `undefined` means no activity was
+ * recorded since this process started.
+ */
+export interface ActivityClock {
+  lastActivity(runnerId: string): number | undefined;
+}
