@@ -10,7 +10,7 @@ import { parseRunnerId } from '../../reconcilers/naming';
 import { runner, runnerName } from '../../test/crds/builders';
 import { FakeBackend } from '../../test/fakes/fake-backend';
 import { eventually } from '../../test/support/eventually';
-import { DesiredCache } from '../cache/desired-cache';
+import { DesiredCache, type DesiredChange } from '../cache/desired-cache';
 import { ObservedCache } from '../cache/observed-cache';
 import { Controller } from './controller';
 import { Manager } from './manager';
@@ -38,14 +38,14 @@ function wire(store: MemoryStore, backend: FakeBackend) {
   const controller = new Controller({ reconciler, logger, clock, registry, workers: 2 });
   const manager = new Manager({ logger, stopTimeoutMs: 1000 })
     .addSource(
-      changeSource(
+      changeSource<DesiredChange>(
         'runners',
         (l) => desired.onChange(l),
         (c) => c.kind === 'Runner' && controller.enqueue(c.name),
       ),
     )
     .addSource(
-      changeSource(
+      changeSource<readonly string[]>(
         'runner-jobs',
         (l) => observed.onChange(l),
         (ids) => ids.filter((id) => parseRunnerId(id) !== undefined).forEach((id) => controller.enqueue(id)),
