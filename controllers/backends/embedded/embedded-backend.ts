@@ -28,6 +28,7 @@ import { validateExecRequest, validateJobSpec } from './jobs/validate-job-spec';
 import { RunnerNetworks } from './network/runner-networks';
 import { recoverAllocations } from './recover-allocations';
 import { AllocationSandboxes } from './sandbox/allocation-sandboxes';
+import type { CgroupDriver } from './sandbox/cgroup-driver';
 import { detectCgroups } from './sandbox/detect-cgroups';
 import { RootFilesystems, writeIdentityFiles } from './sandbox/root-filesystem';
 import { IndexKeeper } from './state/index-keeper';
@@ -78,7 +79,7 @@ class EmbeddedBackendImpl implements EmbeddedBackend {
   private readonly networks: RunnerNetworks;
   private readonly metrics: EmbeddedMetrics;
   private parts: { sandboxes: AllocationSandboxes; executions: Executions; lifecycle: AllocationLifecycle } | undefined;
-  private cgroupKind: 'v1' | 'v2' | 'none' = 'none';
+  private cgroupDriver: CgroupDriver | undefined;
   private timer: TimerHandle | undefined;
   private stopped = false;
 
@@ -115,14 +116,14 @@ class EmbeddedBackendImpl implements EmbeddedBackend {
   }
 
   get cgroups(): 'v1' | 'v2' | 'none' {
-    return this.cgroupKind;
+    return this.cgroupDriver?.kind ?? 'none';
   }
 
   /** Loads persisted state and brings every allocation's resources back. */
   async load(): Promise<void> {
     this.table.load(await this.files.loadAll());
     const cgroups = await detectCgroups(this.config.cgroupRoot, this.config.instanceTag, this.config.logger);
-    this.cgroupKind = cgroups.kind;
+    this.cgroupDriver = cgroups;
     const records = this.table.all().flatMap((record) => record.allocations);
     await this.networks.init(records.flatMap((record) => (record.network ? [record.network.slot] : [])));
     const sandboxes = new AllocationSandboxes(
@@ -181,6 +182,8 @@ class EmbeddedBackendImpl implements EmbeddedBackend {
     await executions.endAll(failure);
     await this.networks.stop();
     await this.files.flush();
+    // Only succeeds when no allocation is left (rmdir of a non-empty cgroup fails harmlessly).
+    if (this.table.all().length === 0) await this.cgroupDriver?.removeBaseIfEmpty();
   }
 
   async settled(): Promise<void> {

@@ -100,6 +100,8 @@ export class Executions {
     const exited = this.settle(running, executionId, startedAt, fifo).finally(() => {
       request.signal?.removeEventListener('abort', onAbort);
     });
+    // A caller that never looks at `exited` must not turn a lost runner into an unhandled rejection.
+    exited.catch(() => undefined);
     return { stdin: spawned.stdin, stdout: spawned.stdout, stderr: spawned.stderr, exited, kill: () => spawned.kill() };
   }
 

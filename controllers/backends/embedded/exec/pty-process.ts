@@ -91,8 +91,9 @@ export function spawnWithPty(file: string, args: readonly string[], stderr?: Rea
     });
   });
   const stdout = outputOf(pty);
+  // A merged stderr carries nothing: the caller need not read it for the execution to finish.
   const errors = stderr ?? endedReadable();
-  const done = Promise.all([exit, streamDone(stdout), streamDone(errors)]).then(([code]) => code);
+  const done = Promise.all([exit, streamDone(stdout), stderr ? streamDone(stderr) : undefined]).then(([code]) => code);
   return {
     stdin: inputOf(pty, () => status !== undefined),
     stdout,

@@ -70,7 +70,8 @@ export class AllocationSandboxes {
     });
     if (!withNetwork || !settings.networkAccess) return { ports: [] };
     const previous = record.network ? { attachment: record.network, ports: record.state.ports } : undefined;
-    return this.networks.attach(record.state.id, settings.exposedPorts, previous);
+    const { attachment, ports } = await this.networks.attach(record.state.id, settings.exposedPorts, previous);
+    return attachment ? { network: attachment, ports } : { ports };
   }
 
   /** Kills every process of the allocation and removes its cgroups, network and files. Idempotent. */

@@ -65,7 +65,9 @@ export async function readProcs(dir: string): Promise<number[]> {
       .filter((line) => line.length > 0)
       .map(Number);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    // ENODEV: the cgroup is being removed.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENODEV') return [];
     throw error;
   }
 }

@@ -1,0 +1,130 @@
+/**
+ * Limits of runners on this machine (cgroup v1 memory and pids as root): memory blow-ups die with 137, fork bombs are
+ * contained, and no process of an execution outlives it.
+ */
+import { randomInt } from 'node:crypto';
+import { eventually } from '../support/eventually';
+import { bash, collect, runnerJob, startHarness, type Harness } from './embedded-harness';
+import { processesOfAllocation, processesRunning } from './processes';
+
+const MEMORY = '8-00000000-0000-4000-8000-0000000000a1';
+const PLAIN = '8-00000000-0000-4000-8000-0000000000a2';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+  await Promise.all([
+    h.backend.registerJob(runnerJob(MEMORY, { memoryLimit: 50 })),
+    h.backend.registerJob(runnerJob(PLAIN)),
+  ]);
+  await h.backend.settled();
+});
+afterAll(async () => {
+  await h?.destroy();
+});
+
+async function allocationId(jobId: string): Promise<string> {
+  const [allocation] = await h.backend.jobAllocations(jobId);
+  if (!allocation) throw new Error(`no allocation for ${jobId}`);
+  return allocation.id;
+}
+
+const token = (): string => `${1000 + randomInt(8000)}.${randomInt(1_000_000)}`;
+
+describe('the memory limit', () => {
+  it('kills a program that exceeds it (bash prints Killed, status 137), reports the OOM kill, and the runner goes on', async () => {
+    expect(h.backend.cgroups).not.toBe('none');
+    const blowUp = await bash(h.backend, MEMORY, 'head -c 200m /dev/zero | tail');
+    expect(blowUp.exitCode).toBe(137);
+    expect(blowUp.stderr).toContain('Killed');
+    await eventually(async () => {
+      const [allocation] = await h.backend.jobAllocations(MEMORY);
+      expect(allocation?.taskEvents.some((event) => event.oomKilled === true)).toBe(true);
+      expect(allocation?.clientStatus).toBe('running');
+    });
+    const after = await bash(h.backend, MEMORY, 'head -c 20m /dev/zero | wc -c');
+    expect(after).toEqual({ stdout: '20971520\n', stderr: '', exitCode: 0 });
+  });
+});
+
+describe('the process limit', () => {
+  it('contains a fork bomb: it ends, leaves nothing behind, and the runner still works', async () => {
+    const bomb = await bash(h.backend, PLAIN, ':(){ :|:& };:');
+    expect(typeof bomb.exitCode).toBe('number');
+    const id = await allocationId(PLAIN);
+    await eventually(() => expect(processesOfAllocation(id)).toEqual([]), { timeoutMs: 5000 });
+    expect(await bash(h.backend, PLAIN, 'echo alive')).toEqual({ stdout: 'alive\n', stderr: '', exitCode: 0 });
+  }, 30000);
+
+  it('holds a running fork bomb at the pids limit until the execution is killed', async () => {
+    const id = await allocationId(PLAIN);
+    const execution = await h.backend.exec({
+      jobId: PLAIN,
+      command: ['bash', '-c', ':(){ :|:& };:; exec sleep 600'],
+      privileged: false,
+      tty: false,
+    });
+    const output = Promise.all([collect(execution.stdout), collect(execution.stderr)]);
+    let peak = 0;
+    await eventually(
+      () => {
+        peak = Math.max(peak, processesOfAllocation(id).length);
+        return peak >= 400;
+      },
+      { timeoutMs: 10000, intervalMs: 20 },
+    );
+    for (let sample = 0; sample < 10; sample++) peak = Math.max(peak, processesOfAllocation(id).length);
+    expect(peak).toBeLessThanOrEqual(512);
+    execution.kill();
+    expect(await execution.exited).toEqual({ exitCode: 137 });
+    await output;
+    await eventually(() => expect(processesOfAllocation(id)).toEqual([]), { timeoutMs: 5000 });
+    expect(await bash(h.backend, PLAIN, 'echo alive')).toEqual({ stdout: 'alive\n', stderr: '', exitCode: 0 });
+  }, 30000);
+});
+
+describe('the processes of an execution', () => {
+  it('are all gone when it ends, background ones included', async () => {
+    const mark = token();
+    const result = await bash(h.backend, PLAIN, `sleep ${mark} & echo started`);
+    expect(result.stdout).toBe('started\n');
+    expect(processesRunning('sleep', mark)).toEqual([]);
+  });
+
+  it('are all killed by kill(), which ends the execution with 137', async () => {
+    const [first, second] = [token(), token()];
+    const execution = await h.backend.exec({
+      jobId: PLAIN,
+      command: ['bash', '-c', `sleep ${first} & sleep ${second}`],
+      privileged: false,
+      tty: false,
+    });
+    const output = Promise.all([collect(execution.stdout), collect(execution.stderr)]);
+    await eventually(() =>
+      expect(processesRunning('sleep', first).length + processesRunning('sleep', second).length).toBe(2),
+    );
+    execution.kill();
+    execution.kill();
+    expect(await execution.exited).toEqual({ exitCode: 137 });
+    await output;
+    expect([...processesRunning('sleep', first), ...processesRunning('sleep', second)]).toEqual([]);
+  });
+
+  it('are all killed when the request signal aborts, with a tty too', async () => {
+    const mark = token();
+    const controller = new AbortController();
+    const execution = await h.backend.exec({
+      jobId: PLAIN,
+      command: ['bash', '-c', `sleep ${mark}`],
+      privileged: true,
+      tty: true,
+      signal: controller.signal,
+    });
+    const output = collect(execution.stdout);
+    await eventually(() => expect(processesRunning('sleep', mark)).toHaveLength(1));
+    controller.abort();
+    expect(await execution.exited).toEqual({ exitCode: 137 });
+    await output;
+    expect(processesRunning('sleep', mark)).toEqual([]);
+  });
+});
