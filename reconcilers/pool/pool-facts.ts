@@ -33,7 +33,7 @@ export interface PoolFacts {
   readonly templateReady: boolean;
   /** The environment's runners, without those whose deletion is still in flight. */
   readonly runners: readonly PoolRunner[];
-  /** Runners created but not yet seen by the desired-state cache. */
+  /** Runners created but not yet seen by the desired-state cache, and idle foreign jobs about to be adopted. */
   readonly pendingCreations: number;
   /** Upper bound of creations in one plan. */
   readonly maxCreations: number;

@@ -9,7 +9,15 @@ import type { Registry } from 'prom-client';
 import type { ResourceStore } from '../../crds/store/store';
 import type { DesiredState, StoredRunner } from '../desired-state';
 import { reconcilerMetrics, type ReconcilerMetrics } from '../metrics/reconciler-metrics';
-import { META_TEMPLATE_HASH, parseEnvironmentKey, templateJobId } from '../naming';
+import {
+  META_TEMPLATE_HASH,
+  META_USED,
+  META_USED_TRUE,
+  parseEnvironmentKey,
+  parseRunnerId,
+  runnerJobPrefix,
+  templateJobId,
+} from '../naming';
 import type { Clock, JobsPort, ObservedState, RunnerLossReporter } from '../ports';
 import {
   earliestRequeue,
@@ -24,6 +32,7 @@ import { applySteps, type AppliedStep } from '../shared/apply-steps';
 import { Expectations } from '../shared/expectations';
 import { describeSteps } from '../shared/steps';
 import { renderTemplateJob, type RenderOptions } from '../template/render-template';
+import { settingsRevision } from '../template/template-revision';
 import { planPool } from './plan-pool';
 import type { PoolFacts, PoolRunner } from './pool-facts';
 
@@ -109,10 +118,25 @@ export class PoolReconciler implements Reconciler {
       templateReady:
         revision !== undefined && templateJob?.meta[META_TEMPLATE_HASH] === revision && templateJob.status !== 'dead',
       runners,
-      pendingCreations: creations.items.length,
+      pendingCreations: creations.items.length + this.adoptableIdleJobs(environmentId, revision),
       maxCreations: this.deps.options?.maxCreationsPerReconcile ?? 16,
     };
     return { facts, nextExpiry: earliestRequeue(deletions.nextExpiry, creations.nextExpiry) };
+  }
+
+  /**
+   * Idle runner jobs of the original service that the runner reconciler is about to adopt as idle runners of the
+   * current revision: counted like creations in flight, so adoption after a migration causes no churn.
+   */
+  private adoptableIdleJobs(environmentId: number, revision: string | undefined): number {
+    if (revision === undefined) return 0;
+    let count = 0;
+    for (const job of this.deps.observed.jobsWithPrefix(runnerJobPrefix(environmentId))) {
+      const foreign = job.meta[META_TEMPLATE_HASH] === undefined && job.meta[META_USED] !== META_USED_TRUE;
+      if (!foreign || job.status === 'dead' || parseRunnerId(job.id) !== environmentId) continue;
+      if (!this.deps.desired.runner(job.id) && settingsRevision(job.settings) === revision) count++;
+    }
+    return count;
   }
 
   private poolRunner(runner: StoredRunner): PoolRunner {

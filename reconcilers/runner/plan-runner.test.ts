@@ -180,18 +180,27 @@ describe('planRunner', () => {
     expect(plan).toMatchObject({ state: 'orphaned', steps: [{ kind: 'deregisterJob', jobId: ID }] });
   });
 
-  it('adopts a claimed job of the original service with its timeout', () => {
+  it('adopts a claimed job of the original service with its timeout and marks the job as ours', () => {
     const settings = template.settings;
     const job = jobState({ id: ID, settings, meta: { used: 'true', timeout: '120' } });
     const plan = planRunner(facts({ runner: undefined, job }));
     expect(plan.state).toBe('adopting');
+    const claimedAt = new Date(NOW).toISOString();
     expect(plan.steps).toEqual([
       {
         kind: 'createRunner',
         name: ID,
         environmentId: 4,
         templateRevision: revision,
-        claim: { inactivityTimeout: 120, claimedAt: new Date(NOW).toISOString() },
+        claim: { inactivityTimeout: 120, claimedAt },
+      },
+      {
+        kind: 'registerJob',
+        object: 'RunnerJob',
+        job: { id: ID, settings, meta: { used: 'true', timeout: '120', claimedAt, templateHash: revision } },
+        exists: true,
+        enforceIndex: job.jobModifyIndex,
+        expectation: expect.stringMatching(/^meta:/),
       },
     ]);
   });

@@ -104,7 +104,9 @@ export function statusSteps(facts: RunnerFacts, phase: 'Pending' | 'Running'): S
 /**
  * Adopts a job the original Go service left: a Runner resource named after it, claimed when its meta says `used`
  * (timeout from meta, 60 s when unparsable, as the original), with the revision of the job's own settings (equal to
- * the current one exactly when the settings match the template, else stale so the pool replaces it when idle).
+ * the current one exactly when the settings match the template, else stale so the pool replaces it when idle). The
+ * job's meta then gets this project's `templateHash` at once (check-and-set, meta only), so that once the resource
+ * is deleted the job is deregistered, never adopted again.
  */
 export function adoptSteps(facts: RunnerFacts): Step[] {
   const job = facts.job;
@@ -116,13 +118,21 @@ export function adoptSteps(facts: RunnerFacts): Step[] {
         claimedAt: validTime(job.meta[META_CLAIMED_AT]) ?? new Date(facts.now).toISOString(),
       }
     : undefined;
+  const spec = {
+    environmentId: facts.environment.spec.id,
+    templateRevision: settingsRevision(job.settings),
+    ...(claim ? { claim } : {}),
+  };
+  const meta = runnerJobMeta(spec, spec.templateRevision);
   return [
+    { kind: 'createRunner', name: facts.runnerId, ...spec },
     {
-      kind: 'createRunner',
-      name: facts.runnerId,
-      environmentId: facts.environment.spec.id,
-      templateRevision: settingsRevision(job.settings),
-      ...(claim ? { claim } : {}),
+      kind: 'registerJob',
+      object: 'RunnerJob',
+      job: { id: job.id, settings: job.settings, meta },
+      exists: true,
+      enforceIndex: job.jobModifyIndex,
+      expectation: metaDigest(meta),
     },
   ];
 }
