@@ -13,6 +13,11 @@ afterEach(async () => {
   expect(world.backend.openEventStreams).toBe(0);
 });
 
+async function metric(name: string, labels: Record<string, string>): Promise<number> {
+  const values = (await world.process.registry.getSingleMetric(name)?.get())?.values ?? [];
+  return values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
+}
+
 function statistics(id: number) {
   const { desired, observed } = world.process;
   return environmentStatistics(desired, observed).find((s) => s.id === id);
@@ -31,6 +36,31 @@ describe('pool, environment and runner reconcilers together', () => {
     const env = await world.store.get('ExecutionEnvironment', 'environment-1');
     expect(env?.status).toMatchObject({ observedGeneration: 1, idleRunners: 5, desiredIdleRunners: 5 });
     expect(env?.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True' });
+    expect(
+      await metric('poseidon_reconcile_outcomes_total', { controller: 'pool', object: 'Runner', outcome: 'created' }),
+    ).toBe(5);
+    expect(
+      await metric('poseidon_reconcile_outcomes_total', {
+        controller: 'runner',
+        object: 'RunnerJob',
+        outcome: 'created',
+      }),
+    ).toBe(5);
+    expect(await metric('poseidon_idle_runners', { environment_id: '1' })).toBe(5);
+    expect(await metric('poseidon_desired_idle_runners', { environment_id: '1' })).toBe(5);
+  });
+
+  it('gives concurrent claims distinct runners and answers the rest with NoRunnerAvailable', async () => {
+    await world.putEnvironment({ id: 1, prewarmingPoolSize: 3 });
+    await world.converge();
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => world.claim(1)));
+    const names = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.metadata.name] : []));
+    expect(new Set(names).size).toBe(3);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code)).toEqual(
+      ['NoRunnerAvailable', 'NoRunnerAvailable'],
+    );
+    await world.converge();
+    expect(statistics(1)).toMatchObject({ idleRunners: 3, usedRunners: 3 });
   });
 
   it('refills the pool after claims and mirrors each claim into its job meta', async () => {
