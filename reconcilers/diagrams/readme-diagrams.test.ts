@@ -22,7 +22,7 @@ describe('lifecycle diagrams', () => {
       states: {
         a: { on: { go: 'b' } },
         b: { always: [{ guard: 'big', target: 'c', actions: { type: 'bump', params: { by: 2 } } }, { target: 'c' }] },
-        c: { type: 'final', entry: 'bump' },
+        c: { type: 'final', entry: { type: 'bump', params: { by: 1 } } },
       },
     });
     expect(machineToMermaid(machine).split('\n')).toEqual([
@@ -31,7 +31,7 @@ describe('lifecycle diagrams', () => {
       '  a --> b : go',
       '  b --> c : [big] / bump(2)',
       '  b --> c',
-      '  c : entry / bump',
+      '  c : entry / bump(1)',
       '  c --> [*]',
     ]);
   });
