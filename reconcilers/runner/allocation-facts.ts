@@ -15,8 +15,8 @@ export type AllocationVerdict =
 
 /**
  * Judges a job's allocations (newest first): OOM-killed (any OOM task event of the newest allocation), rescheduled
- * (the newest replaces another, or one was replaced), stopped (failed, lost, complete, told to stop, or the job is
- * dead), running, or pending (also for `unknown`: a disconnected client may come back).
+ * (the newest replaces another, or one was replaced), stopped (restarted in place, failed, lost, complete, told to
+ * stop, or the job is dead), running, or pending (also for `unknown`: a disconnected client may come back).
  */
 export function assessAllocations(
   job: JobState | undefined,
@@ -30,7 +30,10 @@ export function assessAllocations(
   if (allocation.previousAllocationId !== undefined || allocations.some((a) => a.nextAllocationId !== undefined)) {
     return { kind: 'lost', cause: 'rescheduled', allocation };
   }
+  // An in-place restart gives the runner a fresh container: its files and processes are gone (the original also
+  // destroys the runner then, spec/poseidon-nomad.md section 4.6).
   const stopped =
+    allocation.restarts > 0 ||
     allocation.clientStatus === 'failed' ||
     allocation.clientStatus === 'lost' ||
     allocation.clientStatus === 'complete' ||

@@ -151,6 +151,7 @@ describe('planRunner', () => {
     ],
     ['rescheduled', { clientStatus: 'running' as const, previousAllocationId: 'a0' }],
     ['stoppedUnexpectedly', { clientStatus: 'failed' as const }],
+    ['stoppedUnexpectedly', { clientStatus: 'running' as const, restarts: 1 }],
     ['stoppedUnexpectedly', { clientStatus: 'lost' as const }],
     ['stoppedUnexpectedly', { clientStatus: 'complete' as const, desiredStatus: 'stop' as const }],
   ])('destroys the runner as %s when its allocation says so', (cause, overrides) => {
