@@ -70,6 +70,10 @@ export class ExecEndpoint {
   private async session(socket: WebSocket, allocationId: string, query: URLSearchParams): Promise<void> {
     const session: { socket: WebSocket; process?: RuntimeProcess } = { socket };
     this.sessions.add(session);
+    // Input may arrive while the command is still being started: keep it until the process can take it.
+    const early: Buffer[] = [];
+    const hold = (data: Buffer) => early.push(data);
+    socket.on('message', hold);
     socket.on('close', () => {
       session.process?.kill();
       this.sessions.delete(session);
@@ -84,7 +88,8 @@ export class ExecEndpoint {
       return socket.close(1011, (error as Error).message.slice(0, 123));
     }
     if (socket.readyState !== WebSocket.OPEN) return session.process.kill();
-    this.pump(socket, session.process, tty);
+    socket.off('message', hold);
+    this.pump(socket, session.process, tty, early);
   }
 
   private check(allocationId: string, query: URLSearchParams): { code: number; reason: string } | undefined {
@@ -118,7 +123,8 @@ export class ExecEndpoint {
     return undefined;
   }
 
-  private pump(socket: WebSocket, process: RuntimeProcess, tty: boolean): void {
+  private pump(socket: WebSocket, process: RuntimeProcess, tty: boolean, early: Buffer[]): void {
+    for (const data of early) this.onInput(socket, process, data);
     socket.on('message', (data) => this.onInput(socket, process, data as Buffer));
     const outputs = [this.forward(socket, process.stdout, 'stdout')];
     if (!tty) outputs.push(this.forward(socket, process.stderr, 'stderr'));

@@ -6,7 +6,8 @@
  * - `CODEOCEAN=true`, the request's variables and `POSEIDON_EXECUTION_ID` (which `kill` finds processes by) are
  *   exported;
  * - unprivileged commands run through `/sbin/setuser user` (configurable), privileged ones as the task's user;
- * - the command's argv is executed as given (it is never re-parsed by a shell).
+ * - the command's argv is executed as given (it is never re-parsed by a shell);
+ * - bash runs with `--norc`: it sources ~/.bashrc when its stdin is a socket, which exec pipes may be.
  */
 import { PoseidonError } from '../../../crds/errors';
 
@@ -46,7 +47,13 @@ export function shellQuote(value: string): string {
 
 /** `/bin/bash -c <script>` running `argv` with the scrubbed and extended environment. */
 export function wrapCommand(argv: readonly string[], options: WrapOptions): string[] {
-  return ['/bin/bash', '-c', `${SCRUB}; ${exportLines(options)}; exec ${userArgv(argv, options)}`];
+  return [
+    '/bin/bash',
+    '--norc',
+    '--noprofile',
+    '-c',
+    `${SCRUB}; ${exportLines(options)}; exec ${userArgv(argv, options)}`,
+  ];
 }
 
 /**
@@ -61,13 +68,13 @@ export function stderrSplitCommands(
 ): { readonly reader: string[]; readonly writer: string[] } {
   const fifo = shellQuote(fifoPath);
   const copy = 'mkfifo -m 600 -- "$1" && { cat -- "$1"; rm -f -- "$1"; }';
-  const readerArgv = ['/bin/bash', '-c', copy, 'bash', fifoPath];
+  const readerArgv = ['/bin/bash', '--norc', '--noprofile', '-c', copy, 'bash', fifoPath];
   const tag = `export ${EXECUTION_ID_VARIABLE}=${shellQuote(options.executionId)}`;
   const wait =
     `n=0; until [ -p ${fifo} ]; do n=$((n+1)); ` +
     `if [ "$n" -gt 1000 ]; then echo 'poseidon: stderr pipe missing' >&2; exit 125; fi; sleep 0.01; done`;
   return {
-    reader: ['/bin/bash', '-c', `${SCRUB}; ${tag}; exec ${userArgv(readerArgv, options)}`],
+    reader: ['/bin/bash', '--norc', '--noprofile', '-c', `${SCRUB}; ${tag}; exec ${userArgv(readerArgv, options)}`],
     writer: [
       '/bin/bash',
       '-c',
@@ -82,7 +89,7 @@ export function killCommand(executionId: string): string[] {
     'for d in /proc/[0-9]*; do ' +
     `while IFS= read -r -d '' v; do if [ "$v" = "${EXECUTION_ID_VARIABLE}=$1" ]; then ` +
     'kill -9 "${d#/proc/}" 2>/dev/null; break; fi; done 2>/dev/null < "$d/environ"; done; true';
-  return ['/bin/bash', '-c', script, 'bash', executionId];
+  return ['/bin/bash', '--norc', '--noprofile', '-c', script, 'bash', executionId];
 }
 
 function exportLines(options: WrapOptions): string {

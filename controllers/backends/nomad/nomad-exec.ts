@@ -54,14 +54,8 @@ export class NomadExec implements ExecPort {
   private singleSession(allocationId: string, request: ExecRequest, options: WrapOptions): ExecProcess {
     const main = openExecSocket(this.transport, allocationId, wrapCommand(request.command, options), request.tty);
     const stderr = request.tty ? emptyStream() : main.stderr;
-    const exited = this.outcome(request.jobId, main.ended);
-    return this.process(
-      allocationId,
-      options.executionId,
-      [main],
-      { stdin: main.stdin, stdout: main.stdout, stderr },
-      exited,
-    );
+    const streams = { stdin: main.stdin, stdout: main.stdout, stderr };
+    return this.process(allocationId, options.executionId, [main], streams, main.ended, request.jobId);
   }
 
   private splitSession(allocationId: string, request: ExecRequest, options: WrapOptions): ExecProcess {
@@ -75,7 +69,6 @@ export class NomadExec implements ExecPort {
       else reader.terminate('execution ended');
       return end;
     });
-    const exited = this.outcome(request.jobId, both);
     return this.process(
       allocationId,
       options.executionId,
@@ -85,7 +78,8 @@ export class NomadExec implements ExecPort {
         stdout: writer.stdout,
         stderr: reader.stdout,
       },
-      exited,
+      both,
+      request.jobId,
     );
   }
 
@@ -94,20 +88,23 @@ export class NomadExec implements ExecPort {
     executionId: string,
     sockets: ExecSocket[],
     streams: Pick<ExecProcess, 'stdin' | 'stdout' | 'stderr'>,
-    exited: Promise<ExecExit>,
+    ended: Promise<ExecSocketEnd>,
+    jobId: string,
   ): ExecProcess {
     let killed = false;
+    const exited = this.outcome(jobId, ended, () => killed);
     exited.catch(() => undefined);
     const kill = () => {
       if (killed) return;
       killed = true;
-      void this.killTagged(allocationId, executionId);
+      // First SIGKILL every tagged process (Docker runs all execs of a container in one pid namespace), then drop the
+      // sockets if no exit arrived: Nomad cancels the exec stream, and its driver ends what is left.
       const { clock, execKillGraceMs } = this.transport.config;
-      const timer = clock.setTimeout(
-        () => sockets.forEach((s) => s.terminate('killed; no exit within the grace time')),
-        execKillGraceMs,
-      );
-      void exited.finally(() => clock.clearTimeout(timer)).catch(() => undefined);
+      let timer: ReturnType<typeof clock.setTimeout> | undefined;
+      void this.killTagged(allocationId, executionId).then(() => {
+        timer = clock.setTimeout(() => sockets.forEach((s) => s.terminate('killed')), execKillGraceMs);
+      });
+      void ended.finally(() => timer !== undefined && clock.clearTimeout(timer));
     };
     return { ...streams, exited, kill };
   }
@@ -130,11 +127,16 @@ export class NomadExec implements ExecPort {
     reader.terminate('stderr reader did not end after the command exited');
   }
 
-  private async outcome(jobId: string, ended: Promise<ExecSocketEnd>): Promise<ExecExit> {
+  private async outcome(jobId: string, ended: Promise<ExecSocketEnd>, killed: () => boolean): Promise<ExecExit> {
     const end = await ended;
     if (end.kind === 'exited') {
       this.metrics.execs.inc({ result: 'exited' });
       return { exitCode: end.exitCode };
+    }
+    if (killed()) {
+      // We killed it: report it as bash reports death by SIGKILL.
+      this.metrics.execs.inc({ result: 'killed' });
+      return { exitCode: 137 };
     }
     // A broken session: find out whether the runner itself is gone (then say why) or only the connection failed.
     const gone = await this.lossOf(jobId).catch(() => undefined);
