@@ -23,9 +23,19 @@ function firstInvalidByte(text: string): number {
   return text.length % 4 === 0 ? -1 : text.length - (text.length % 4);
 }
 
-/** Decodes standard, padded base64. Throws `Invalid` with Go's message on bad input. */
+/**
+ * Decodes standard, padded base64. Throws `Invalid` with Go's message on bad input. Node's decoder is lenient (it
+ * skips unknown characters and also takes the URL-safe alphabet), so the fast path accepts its result only when the
+ * length proves nothing was skipped; anything else is scanned for the exact position.
+ */
 export function decodeStdBase64(encoded: string): Buffer {
   const text = encoded.includes('\n') || encoded.includes('\r') ? encoded.replace(/[\r\n]/g, '') : encoded;
+  if (text.length % 4 === 0 && !text.includes('-') && !text.includes('_')) {
+    const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+    const decoded = Buffer.from(text, 'base64');
+    const paddingOnlyAtEnd = padding === 0 ? !text.includes('=') : text.indexOf('=') === text.length - padding;
+    if (paddingOnlyAtEnd && decoded.length === (text.length / 4) * 3 - padding) return decoded;
+  }
   const invalidAt = firstInvalidByte(text);
   if (invalidAt !== -1) throw corrupt(invalidAt);
   return Buffer.from(text, 'base64');

@@ -94,6 +94,7 @@ class DownloadReader {
     const head = Buffer.concat(this.head);
     this.size = length;
     this.body = new Readable({
+      highWaterMark: 1024 * 1024,
       read: () => this.process.stdout.resume(),
       destroy: (error, callback) => {
         this.process.kill();

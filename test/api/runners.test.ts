@@ -1,0 +1,4 @@
+import { describeRunnersContract } from './contract/runners-contract';
+import { useSuiteTarget } from './support/suite-target';
+
+describeRunnersContract(useSuiteTarget());
