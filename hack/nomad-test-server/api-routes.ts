@@ -38,7 +38,7 @@ export function apiRoutes(core: ApiCore): Route[] {
       handler: async (c) => {
         await block(state, c, 'jobs');
         const job = state.job(c.namespace, c.params.jobID ?? '');
-        if (!job) throw new HttpError(404, 'job not found', undefined);
+        if (!job) throw new HttpError(404, 'job not found', undefined, state.tableIndex.jobs);
         return { json: job, index: job.ModifyIndex };
       },
     },

@@ -282,7 +282,12 @@ function fail(res: ServerResponse, operation: string, error: unknown, validator:
     const index = (error.json as { ModifyIndex?: number }).ModifyIndex ?? 0;
     sendJson(res, error.status, error.json, index);
   } else {
-    sendText(res, error.status, error.message);
+    sendText(
+      res,
+      error.status,
+      error.message,
+      error.index === undefined ? {} : { 'X-Nomad-Index': String(error.index) },
+    );
   }
   validator?.response(operation, error.status, error.json, error.json !== undefined);
 }

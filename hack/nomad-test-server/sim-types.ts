@@ -83,6 +83,8 @@ export class HttpError extends Error {
     readonly status: number,
     message: string,
     readonly json?: unknown,
+    /** `X-Nomad-Index` of the answer (Nomad sets it on a 404 job read too). */
+    readonly index?: number,
   ) {
     super(message);
   }

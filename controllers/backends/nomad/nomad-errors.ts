@@ -66,13 +66,17 @@ export function isValidationText(body: string): boolean {
 }
 
 function describeCause(cause: unknown): string {
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code;
-    const inner = cause.cause instanceof Error ? `: ${cause.cause.message}` : '';
-    if (cause.name === 'TimeoutError') return 'timed out';
-    return `${typeof code === 'string' ? `${code} ` : ''}${cause.message}${inner}`;
-  }
-  return String(cause);
+  // Duck-typed: errors from Node internals are not `instanceof Error` in every realm (Jest's sandbox, for one).
+  const {
+    name,
+    code,
+    message,
+    cause: inner,
+  } = (cause ?? {}) as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown };
+  if (typeof message !== 'string') return String(cause);
+  if (name === 'TimeoutError') return 'timed out';
+  const innerMessage = (inner as { message?: unknown } | undefined)?.message;
+  return `${typeof code === 'string' ? `${code} ` : ''}${message}${typeof innerMessage === 'string' ? `: ${innerMessage}` : ''}`;
 }
 
 function truncate(text: string, max = 300): string {
