@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { PassThrough } from 'node:stream';
 import WebSocket from 'ws';
 import { eventually } from '../../test/support/eventually';
 import type { AllocationRuntime } from './allocation-runtime';
