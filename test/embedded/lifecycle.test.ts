@@ -183,6 +183,22 @@ describe('jobs', () => {
   });
 });
 
+describe('metrics', () => {
+  it('are registered in the registry the caller passed in', async () => {
+    const id = job(9);
+    await h.backend.registerJob(runnerJob(id));
+    await running(id);
+    await bash(h.backend, id, 'true');
+    const text = await h.registry.metrics();
+    expect(text).toMatch(/poseidon_embedded_allocations\{client_status="running"\} [1-9]/);
+    await eventually(async () =>
+      expect(await h.registry.metrics()).toMatch(
+        /poseidon_embedded_executions_total\{tty="false",outcome="exited"\} [1-9]/,
+      ),
+    );
+  });
+});
+
 describe('observed failures', () => {
   it('fails the allocation when its workspace is deleted, and executions then lose the runner', async () => {
     const id = job(7);

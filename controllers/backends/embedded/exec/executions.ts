@@ -14,7 +14,7 @@ import { sandboxEnvironment } from '../sandbox/sandbox-env';
 import { spawnWithPipes } from './pipe-process';
 import { spawnWithPty } from './pty-process';
 import type { SpawnedProcess } from './spawned-process';
-import { createStderrFifo, type StderrFifo } from './stderr-fifo';
+import { type StderrFifo, StderrFifos } from './stderr-fifo';
 
 /** Where an execution runs. */
 export interface ExecutionTarget {
@@ -60,8 +60,11 @@ interface Running {
 /** The running executions of every allocation. */
 export class Executions {
   private readonly running = new Set<Running>();
+  private readonly fifos: StderrFifos;
 
-  constructor(private readonly deps: ExecutionsDeps) {}
+  constructor(private readonly deps: ExecutionsDeps) {
+    this.fifos = new StderrFifos(deps.runDir, () => `f-${deps.newId()}`);
+  }
 
   /** Number of executions still running. */
   get count(): number {
@@ -76,7 +79,7 @@ export class Executions {
     let fifo: StderrFifo | undefined;
     let spawned: SpawnedProcess;
     try {
-      if (request.tty && request.separateStderr) fifo = await createStderrFifo(this.deps.runDir, executionId);
+      if (request.tty && request.separateStderr) fifo = await this.fifos.take();
       const command = sandboxCommand(this.plan(request, target, cgroupProcs, fifo));
       spawned = request.tty
         ? spawnWithPty(command.file, command.args, fifo?.stream)
@@ -121,7 +124,10 @@ export class Executions {
       running.failure ??= failure;
       running.process.kill();
     }
-    await Promise.all(ending.map((running) => running.process.exit.catch(() => undefined)));
+    // A PTY reports the exit only once its output was read; do not wait forever for a consumer that stopped reading.
+    const ended = (running: Running): Promise<unknown> =>
+      Promise.race([running.process.exit.catch(() => undefined), delay(END_WAIT_MS)]);
+    await Promise.all(ending.map(ended));
   }
 
   private plan(
@@ -183,6 +189,12 @@ export class Executions {
     if (failure) throw failure;
     return { exitCode };
   }
+}
+
+const END_WAIT_MS = 2000;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function toBackendError(error: unknown): PoseidonError {

@@ -2,61 +2,75 @@
  * A sandbox process on a PTY (tty=true) through node-pty: the line discipline echoes input, turns `\n` into `\r\n`,
  * and maps Ctrl-C / Ctrl-\ / Ctrl-D to SIGINT / SIGQUIT / EOF for the program's session. Output is raw bytes with
  * back-pressure: when the consumer's buffer is full the PTY is paused, so the program blocks instead of the service
- * buffering without bound. node-pty discards unread output 200 ms after the process exits, so while paused the
- * process is watched and, once it is gone, reading resumes to drain what the kernel still holds (at most its PTY
- * buffer).
+ * buffering without bound; output the program wrote before exiting stays readable and complete (see
+ * keepOutputAfterExit and pty-drain.ts).
  */
 import { type IPty, spawn } from 'node-pty';
 import { Readable, Writable } from 'node:stream';
 import { PoseidonError } from '../../../../crds/errors';
 import { exitStatus } from './exit-status';
+import { PtyDrain } from './pty-drain';
 import { endedReadable, type SpawnedProcess, streamDone } from './spawned-process';
 
 const OUTPUT_HIGH_WATER_MARK = 64 * 1024;
-const EXIT_WATCH_MS = 40;
+const QUIET_MS = 300;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+/** The part of node-pty's internals this module relies on (node-pty 1.1 on Linux). */
+interface PtyInternals {
+  _socket?: { destroy(error?: Error): void; destroyed?: boolean; once(event: 'close', listener: () => void): void };
+  /** The terminal side's path. */
+  _pty?: string;
+}
+
+/**
+ * node-pty force-destroys its socket 200 ms after the process exited, dropping output a slow (paused) consumer has
+ * not read yet, or any output when the event loop stalls that long. That forced destroy (the only call without an
+ * error; the stream's own destroy on EIO carries one) is postponed until the drain has seen the end of the output
+ * and the consumer reads again; the socket then ends by itself with EIO, or is destroyed after a quiet moment.
+ */
+function keepOutputAfterExit(pty: IPty, state: { paused: boolean; lastData: number }, drain: PtyDrain): void {
+  const socket = (pty as unknown as PtyInternals)._socket;
+  if (!socket) return;
+  const destroy = socket.destroy.bind(socket) as (error?: Error) => void;
+  let timer: NodeJS.Timeout | undefined;
+  socket.once('close', () => clearInterval(timer));
+  socket.destroy = (error?: Error) => {
+    if (error) return destroy(error);
+    if (timer) return;
+    timer = setInterval(() => {
+      if (socket.destroyed) clearInterval(timer);
+      else if (drain.released && !state.paused && Date.now() - state.lastData > QUIET_MS) {
+        clearInterval(timer);
+        destroy();
+      }
+    }, 100).unref();
+  };
 }
 
 /** Wires the PTY's output into a Readable with back-pressure. */
 function outputOf(pty: IPty): Readable {
-  let paused = false;
-  let draining = false;
-  let watch: NodeJS.Timeout | undefined;
-  const stopWatch = (): void => {
-    if (watch) clearInterval(watch);
-    watch = undefined;
-  };
+  const state = { paused: false, lastData: Date.now() };
+  const drain = new PtyDrain((pty as unknown as PtyInternals)._pty, pty.pid);
+  keepOutputAfterExit(pty, state, drain);
   const stdout = new Readable({
     highWaterMark: OUTPUT_HIGH_WATER_MARK,
     read: () => {
-      if (!paused) return;
-      paused = false;
-      stopWatch();
+      if (!state.paused) return;
+      state.paused = false;
       pty.resume();
     },
   });
   pty.onData((data) => {
-    const chunk = typeof data === 'string' ? Buffer.from(data) : data;
-    if (stdout.push(chunk) || draining || paused) return;
-    paused = true;
+    state.lastData = Date.now();
+    const chunk = drain.filter(typeof data === 'string' ? Buffer.from(data) : data);
+    if (chunk.length === 0 || stdout.push(chunk) || state.paused) return;
+    state.paused = true;
     pty.pause();
-    watch = setInterval(() => {
-      if (alive(pty.pid)) return;
-      draining = true;
-      paused = false;
-      stopWatch();
-      pty.resume();
-    }, EXIT_WATCH_MS);
   });
   pty.onExit(() => {
-    stopWatch();
+    drain.release();
+    const rest = drain.rest();
+    if (rest.length > 0) stdout.push(rest);
     stdout.push(null);
   });
   return stdout;

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { createStderrFifo, crlf } from './stderr-fifo';
+import { createStderrFifo, crlf, StderrFifos } from './stderr-fifo';
 
 async function text(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
@@ -40,5 +40,29 @@ describe('createStderrFifo', () => {
     const received = text(fifo.stream);
     await fifo.remove();
     expect(await received).toBe('');
+  });
+});
+
+describe('StderrFifos', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'fifos-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('hands out distinct working FIFOs, made ahead in batches', async () => {
+    let n = 0;
+    const fifos = new StderrFifos(dir, () => `f${++n}`, 4);
+    const taken = [];
+    for (let i = 0; i < 6; i++) taken.push(await fifos.take());
+    expect(new Set(taken.map((fifo) => fifo.path)).size).toBe(6);
+    const last = taken[5];
+    if (!last) throw new Error('no fifo');
+    const received = text(last.stream);
+    const writer = spawn('/bin/sh', ['-c', 'printf x > "$0"', last.path]);
+    await new Promise((resolve) => writer.once('exit', resolve));
+    last.release();
+    expect(await received).toBe('x');
+    await Promise.all(taken.map((fifo) => fifo.remove()));
   });
 });

@@ -42,10 +42,8 @@ export function crlf(): Transform {
   });
 }
 
-/** Creates the FIFO `run/<executionId>.stderr` and opens it for reading. */
-export async function createStderrFifo(runDir: string, executionId: string): Promise<StderrFifo> {
-  const fifo = path.join(runDir, `${executionId}.stderr`);
-  await run('/usr/bin/mkfifo', ['-m', '0600', '--', fifo]);
+/** Opens an existing FIFO for reading, holding a write end until {@link StderrFifo.release}. */
+function openFifo(fifo: string): StderrFifo {
   const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
   let writer: number | undefined = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
   const socket = new Socket({ fd: reader, readable: true, writable: false });
@@ -65,4 +63,45 @@ export async function createStderrFifo(runDir: string, executionId: string): Pro
       await fs.rm(fifo, { force: true });
     },
   };
+}
+
+/** Creates the FIFO `run/<name>.stderr` and opens it for reading. */
+export async function createStderrFifo(runDir: string, name: string): Promise<StderrFifo> {
+  const fifo = path.join(runDir, `${name}.stderr`);
+  await run('/usr/bin/mkfifo', ['-m', '0600', '--', fifo]);
+  return openFifo(fifo);
+}
+
+/**
+ * A few FIFOs made ahead of time, so an interactive execution does not wait for a `mkfifo` process (forking a large
+ * service costs tens of milliseconds): one `mkfifo` call refills the whole batch in the background.
+ */
+export class StderrFifos {
+  private readonly ready: string[] = [];
+  private refilling: Promise<void> | undefined;
+
+  constructor(
+    private readonly runDir: string,
+    private readonly newName: () => string,
+    private readonly batch = 8,
+  ) {}
+
+  /** A fresh FIFO, opened for reading. */
+  async take(): Promise<StderrFifo> {
+    const fifo = this.ready.pop();
+    if (this.ready.length < this.batch / 2) void this.refill().catch(() => undefined);
+    if (fifo) return openFifo(fifo);
+    return createStderrFifo(this.runDir, this.newName());
+  }
+
+  private refill(): Promise<void> {
+    this.refilling ??= (async () => {
+      const paths = Array.from({ length: this.batch }, () => path.join(this.runDir, `${this.newName()}.stderr`));
+      await run('/usr/bin/mkfifo', ['-m', '0600', '--', ...paths]);
+      this.ready.push(...paths);
+    })().finally(() => {
+      this.refilling = undefined;
+    });
+    return this.refilling;
+  }
 }
