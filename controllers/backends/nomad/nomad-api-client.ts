@@ -46,6 +46,14 @@ type Init = { signal: AbortSignal; headers: Record<string, string> };
 /** Per-call options. */
 export interface CallOptions {
   readonly signal?: AbortSignal;
+  /** Overrides the configured request timeout (blocking queries wait longer). */
+  readonly timeoutMs?: number;
+}
+
+/** A blocking query: answer once the index passed `index`, or after `waitMs`. */
+export interface BlockingOptions extends CallOptions {
+  readonly index?: number;
+  readonly waitMs?: number;
 }
 
 /** The endpoint calls. */
@@ -146,10 +154,17 @@ export class NomadApiClient {
     return answer.data;
   }
 
-  /** Variable metadata under `prefix` (no Items). */
-  async listVariables(prefix: string, options: CallOptions = {}): Promise<IndexedList<NomadVariableMetadata>> {
-    return this.paged('listVariables', '/v1/vars', options, (init, page) =>
-      this.transport.client.GET('/v1/vars', { ...init, params: { query: this.transport.query({ prefix, ...page }) } }),
+  /** Variable metadata under `prefix` (no Items); with `index` a blocking query. */
+  async listVariables(prefix: string, options: BlockingOptions = {}): Promise<IndexedList<NomadVariableMetadata>> {
+    const blocking = options.index
+      ? { index: options.index, wait: `${Math.ceil((options.waitMs ?? 60_000) / 1000)}s` }
+      : {};
+    const timeoutMs = options.index ? (options.waitMs ?? 60_000) + this.transport.config.requestTimeoutMs : undefined;
+    return this.paged('listVariables', '/v1/vars', { ...options, timeoutMs }, (init, page) =>
+      this.transport.client.GET('/v1/vars', {
+        ...init,
+        params: { query: this.transport.query({ prefix, ...blocking, ...page }) },
+      }),
     );
   }
 
@@ -182,12 +197,13 @@ export class NomadApiClient {
     return required(answer, 'writeVariable');
   }
 
-  /** Deletes a variable (idempotent); with `cas` only when its ModifyIndex equals it. */
-  async deleteVariable(path: string, cas?: number, options: CallOptions = {}): Promise<void> {
+  /** Deletes a variable (idempotent); with `cas` only when its ModifyIndex equals it. Answers the write's index. */
+  async deleteVariable(path: string, cas?: number, options: CallOptions = {}): Promise<number> {
     const query = this.transport.query(cas === undefined ? {} : { cas });
-    await this.send('deleteVariable', 'DELETE', `/v1/var/${path}`, options, false, (init) =>
+    const answer = await this.send('deleteVariable', 'DELETE', `/v1/var/${path}`, options, false, (init) =>
       this.transport.client.DELETE('/v1/var/{path}', { ...init, params: { path: { path }, query } }),
     );
+    return answer.index;
   }
 
   /** The newest raft index of the jobs and allocations tables (two one-item list calls): "now" for the stream. */
@@ -242,7 +258,8 @@ export class NomadApiClient {
     const stopTimer = this.metrics.requestSeconds.startTimer({ operation });
     let result: FetchResult<T>;
     try {
-      result = await run({ signal: this.transport.signal(options.signal), headers: this.transport.headers() });
+      const signal = this.transport.signal(options.signal, options.timeoutMs);
+      result = await run({ signal, headers: this.transport.headers() });
     } catch (error) {
       this.metrics.requests.inc({ operation, code: 'error' });
       throw transportFailure(method, path, error);
