@@ -1,7 +1,14 @@
 /** Jest runs the TypeScript sources directly; type checking is `npm run build`'s job. */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/controllers', '<rootDir>/reconcilers', '<rootDir>/api', '<rootDir>/crds', '<rootDir>/hack', '<rootDir>/test'],
+  roots: [
+    '<rootDir>/controllers',
+    '<rootDir>/reconcilers',
+    '<rootDir>/api',
+    '<rootDir>/crds',
+    '<rootDir>/hack',
+    '<rootDir>/test',
+  ],
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],

@@ -19,14 +19,16 @@ function info(message) {
 }
 
 function run(command, argv, options = {}) {
-  const result = spawnSync(command, argv, { cwd: root, stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit', ...options });
+  const result = spawnSync(command, argv, {
+    cwd: root,
+    stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit',
+    ...options,
+  });
   return result.status === 0;
 }
 
 function onPath(command) {
-  return (process.env.PATH || '')
-    .split(path.delimiter)
-    .some((dir) => dir && fs.existsSync(path.join(dir, command)));
+  return (process.env.PATH || '').split(path.delimiter).some((dir) => dir && fs.existsSync(path.join(dir, command)));
 }
 
 function ensureNodeVersion() {

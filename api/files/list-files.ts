@@ -36,6 +36,8 @@ function jsonBody(process: ExecProcess): { body: Readable; write: (text: string)
   const write = (text: string): void => {
     if (!body.push(text)) process.stdout.pause();
   };
+  // The route attaches its pipeline only after the status is decided; until then an error must not go unheard.
+  body.on('error', () => undefined);
   write('{"files": [');
   return { body, write };
 }

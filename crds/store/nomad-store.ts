@@ -263,7 +263,8 @@ export class NomadStore implements ResourceStore {
     let index = from;
     while (!this.watcher.signal.aborted) {
       try {
-        const next = await this.sync(index, this.watcher.signal);
+        // Index 0 would not block (a fresh cluster without variables): wait for anything past 1 instead.
+        const next = await this.sync(Math.max(index, 1), this.watcher.signal);
         // An index that went backwards means a restored or wiped server: take the next answer as a fresh start.
         index = next < index ? 0 : next;
       } catch (error) {

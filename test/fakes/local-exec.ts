@@ -93,7 +93,7 @@ export class LocalExec implements ExecPort {
   /** Kills everything and removes the directories this instance created. */
   async close(): Promise<void> {
     const all = [...this.running.values()].flatMap((set) => [...set]);
-    for (const local of all) local.kill();
+    for (const local of all) local.fail(new PoseidonError('BackendUnavailable', 'the local ExecPort was closed'));
     await Promise.all(all.map((local) => local.process.exited.catch(() => undefined)));
     if (this.owned) rmSync(this.rootDir, { recursive: true, force: true });
   }

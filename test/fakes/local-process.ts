@@ -51,7 +51,10 @@ function assemble(
   cleanup: () => Promise<void> = async () => undefined,
 ): LocalProcess {
   let failure: Error | undefined;
-  const exited = Promise.all([exit, ended(streams.stdout), ended(streams.stderr)]).then(async ([exitCode]) => {
+  const exited = exit.then(async (exitCode) => {
+    // A failed execution's output may have no reader any more: drain it instead of waiting for one.
+    if (failure) for (const stream of [streams.stdout, streams.stderr]) stream.resume();
+    await Promise.all([ended(streams.stdout), ended(streams.stderr)]);
     await cleanup();
     if (failure) throw failure;
     return { exitCode };
