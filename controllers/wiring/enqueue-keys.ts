@@ -1,0 +1,45 @@
+/**
+ * How changes become work: which reconcile keys a change of desired state (a resource) or of observed state (a
+ * backend job) enqueues. Environment and pool keys are the environment id; runner keys are the runner job id.
+ */
+import type { DesiredChange } from '../cache/desired-cache';
+import { environmentKey, parseRunnerId, parseTemplateJobId } from '../../reconcilers/naming';
+
+/** The queues changes are routed to. */
+export interface ReconcileQueues {
+  readonly environments: { enqueue(key: string): void };
+  readonly pools: { enqueue(key: string): void };
+  readonly runners: { enqueue(key: string): void };
+}
+
+function environmentChanged(queues: ReconcileQueues, id: number | undefined): void {
+  if (id === undefined) return;
+  const key = environmentKey(id);
+  queues.environments.enqueue(key);
+  queues.pools.enqueue(key);
+}
+
+/** A resource changed: its environment (and, for a Runner, the runner itself) is reconciled. */
+export function enqueueForDesired(queues: ReconcileQueues, change: DesiredChange): void {
+  if (change.kind === 'Runner') {
+    queues.runners.enqueue(change.name);
+    environmentChanged(queues, change.object.spec.environmentId);
+    if (change.previous && change.previous.spec.environmentId !== change.object.spec.environmentId) {
+      environmentChanged(queues, change.previous.spec.environmentId);
+    }
+    return;
+  }
+  environmentChanged(queues, change.object.spec.id);
+  if (change.previous && change.previous.spec.id !== change.object.spec.id) {
+    environmentChanged(queues, change.previous.spec.id);
+  }
+}
+
+/** Backend jobs changed: template jobs reconcile their environment; runner jobs their runner and environment. */
+export function enqueueForJobs(queues: ReconcileQueues, jobIds: readonly string[]): void {
+  for (const id of jobIds) {
+    const runnerEnvironment = parseRunnerId(id);
+    environmentChanged(queues, parseTemplateJobId(id) ?? runnerEnvironment);
+    if (runnerEnvironment !== undefined) queues.runners.enqueue(id);
+  }
+}
