@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Makes a fresh clone ready to run: installs npm dependencies from the lock file when they are missing or stale,
-// installs bubblewrap (the embedded backend's sandbox tool) from Debian's packages when it is missing and this
-// machine allows it, and with --build compiles the TypeScript sources. Uses only Node's standard library, because it
+// installs the Debian packages the embedded backend needs (bubblewrap, iproute2, nftables) when they are missing
+// (quietly, as root; otherwise it says what to run, and stops when bubblewrap is missing), and with --build compiles
+// the TypeScript sources. Uses only Node's standard library, because it
 // runs before any dependency exists. `npm start` and `npm test` call it first.
 'use strict';
 
@@ -53,20 +54,64 @@ function ensureDependencies() {
   fs.writeFileSync(stamp, hash);
 }
 
-function ensureBubblewrap() {
-  if (process.platform !== 'linux' || onPath('bwrap')) return;
+/**
+ * Debian packages the embedded backend needs, each found by one command: bubblewrap builds every sandbox (required);
+ * iproute2 makes the network namespaces of runners with network access, and nftables masquerades their traffic and
+ * keeps them off the host (without these two, network runners degrade as the embedded backend's README says).
+ */
+const SYSTEM_PACKAGES = [
+  { name: 'bubblewrap', command: 'bwrap', required: true },
+  { name: 'iproute2', command: 'ip', required: false },
+  { name: 'nftables', command: 'nft', required: false },
+];
+const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+
+function installed(command) {
+  return onPath(command) || SYSTEM_DIRS.some((dir) => fs.existsSync(path.join(dir, command)));
+}
+
+/** apt-get with its chatter swallowed; its stderr is shown only when it fails. */
+function aptGet(argv) {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const result = spawnSync('apt-get', ['-q', '-y', '-o', 'Dpkg::Use-Pty=0', ...argv], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
+  return { ok: result.status === 0, stderr: result.stderr || (result.error ? String(result.error) : '') };
+}
+
+function ensureSystemPackages() {
+  if (process.platform !== 'linux' || process.env.POSEIDON_BOOTSTRAP_PACKAGES === 'skip') return;
+  const missing = SYSTEM_PACKAGES.filter((pkg) => !installed(pkg.command));
+  if (missing.length === 0) return;
+  const names = missing.map((pkg) => pkg.name);
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (isRoot && onPath('apt-get')) {
-    info('installing bubblewrap (the embedded backend runs each runner in a bubblewrap sandbox)');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    const install = () => run('apt-get', ['install', '-y', '-q', 'bubblewrap'], { env });
-    if (install() || (run('apt-get', ['update', '-q'], { env }) && install())) return;
+  let problem;
+  if (!isRoot) problem = 'installing them needs root';
+  else if (!installed('apt-get')) problem = 'this machine has no apt-get';
+  else {
+    info(`installing ${names.join(', ')} (needed by the embedded backend's sandboxes)`);
+    const install = ['install', '--no-install-recommends', ...names];
+    let attempt = aptGet(install);
+    if (!attempt.ok) attempt = aptGet(['update']).ok ? aptGet(install) : attempt;
+    const still = missing.filter((pkg) => !installed(pkg.command));
+    if (attempt.ok && still.length === 0) return;
+    problem = `apt-get failed:\n${attempt.stderr.trim()}`;
   }
+  const required = missing.filter((pkg) => pkg.required);
   process.stderr.write(
-    '[bootstrap] bubblewrap (bwrap) is not installed and could not be installed here.\n' +
-      '[bootstrap] The embedded backend needs it: run `sudo apt-get install bubblewrap` (Debian/Ubuntu),\n' +
-      '[bootstrap] or use the nomad backend (POSEIDON_BACKEND=nomad).\n',
+    `[bootstrap] the embedded backend needs the Debian packages ${names.join(', ')}, which are missing, and ` +
+      `${problem}.\n` +
+      `[bootstrap] Install them with: sudo apt-get install ${names.join(' ')}\n` +
+      (required.length > 0
+        ? '[bootstrap] Without bubblewrap no runner can start. To use only the CLI or the nomad backend, set\n' +
+          '[bootstrap] POSEIDON_BOOTSTRAP_PACKAGES=skip.\n'
+        : '[bootstrap] Continuing without them: runners with network access then reach only this host or share its\n' +
+          '[bootstrap] network (see controllers/backends/embedded/README.md).\n'),
   );
+  if (required.length > 0) process.exit(1);
 }
 
 function build() {
@@ -80,5 +125,5 @@ function build() {
 
 ensureNodeVersion();
 ensureDependencies();
-ensureBubblewrap();
+ensureSystemPackages();
 if (args.has('--build')) build();
