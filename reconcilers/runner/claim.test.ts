@@ -95,6 +95,32 @@ describe('RunnerClaimer', () => {
     desired.close();
   });
 
+  it('claims a runner whose status was written after the cache saw it, when it is still idle', async () => {
+    const { claimer, memory, desired } = await world(1);
+    desired.close(); // the cache stops following the store: it lags behind the next write
+    const [stored] = await memory.list('Runner');
+    const name = stored!.metadata.name;
+    await memory.updateStatus('Runner', name, stored!.metadata.resourceVersion, { phase: 'Running' });
+    const claimed = await claimer.claimRunner({ environmentId: 3, inactivityTimeout: 5, now: NOW });
+    expect(claimed.metadata.name).toBe(name);
+    expect(await memory.get('Runner', name)).toMatchObject({
+      spec: { claim: { inactivityTimeout: 5 } },
+      status: { phase: 'Running' },
+    });
+  });
+
+  it('does not claim a runner that another client claimed after the cache saw it', async () => {
+    const { claimer, memory, desired } = await world(1);
+    desired.close();
+    const [stored] = await memory.list('Runner');
+    const claim = { inactivityTimeout: 1, claimedAt: new Date(NOW).toISOString() };
+    await memory.update('Runner', { ...stored!, spec: { ...stored!.spec, claim } });
+    expect(await codeOf(claimer.claimRunner({ environmentId: 3, inactivityTimeout: 5, now: NOW }))).toBe(
+      'NoRunnerAvailable',
+    );
+    expect((await memory.get('Runner', stored!.metadata.name))?.spec.claim?.inactivityTimeout).toBe(1);
+  });
+
   it('records claim latency by result', async () => {
     const { claimer, registry, desired } = await world(1);
     await claimer.claimRunner({ environmentId: 3, inactivityTimeout: 0, now: NOW });

@@ -81,16 +81,26 @@ export class RunnerClaimer {
     const start = Math.floor(this.deps.random() * candidates.length);
     let conflicts = 0;
     for (let i = 0; i < candidates.length && conflicts < maxConflicts; i++) {
-      const runner = candidates[(start + i) % candidates.length];
-      if (!runner || !this.claimable(runner, revision)) continue;
-      try {
-        return await this.deps.store.update('Runner', { ...runner, spec: { ...runner.spec, claim } });
-      } catch (error) {
-        if (!hasErrorCode(error, 'Conflict') && !hasErrorCode(error, 'NotFound')) throw error;
-        conflicts++;
+      let runner = candidates[(start + i) % candidates.length];
+      while (runner && this.claimable(runner, revision) && conflicts < maxConflicts) {
+        try {
+          return await this.deps.store.update('Runner', { ...runner, spec: { ...runner.spec, claim } });
+        } catch (error) {
+          if (!hasErrorCode(error, 'Conflict') && !hasErrorCode(error, 'NotFound')) throw error;
+          conflicts++;
+          runner = hasErrorCode(error, 'Conflict') ? await this.current(runner) : undefined;
+        }
       }
     }
     throw new PoseidonError('NoRunnerAvailable', 'no runners available for this execution environment');
+  }
+
+  /**
+   * The stored version of a runner whose write conflicted. The cache may lag behind a status write the runner
+   * reconciler made just as the runner became ready; the runner is still idle then, and the claim retries on it.
+   */
+  private current(runner: StoredRunner): Promise<StoredRunner | undefined> {
+    return this.deps.store.get('Runner', runner.metadata.name);
   }
 
   private claimable(runner: StoredRunner, revision: string): boolean {
