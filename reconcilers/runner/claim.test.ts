@@ -100,7 +100,7 @@ describe('RunnerClaimer', () => {
     desired.close(); // the cache stops following the store: it lags behind the next write
     const [stored] = await memory.list('Runner');
     const name = stored!.metadata.name;
-    await memory.updateStatus('Runner', name, stored!.metadata.resourceVersion, { phase: 'Running' });
+    await memory.updateStatus('Runner', name, String(stored!.metadata.resourceVersion), { phase: 'Running' });
     const claimed = await claimer.claimRunner({ environmentId: 3, inactivityTimeout: 5, now: NOW });
     expect(claimed.metadata.name).toBe(name);
     expect(await memory.get('Runner', name)).toMatchObject({
