@@ -82,17 +82,24 @@ async function openNomad(config: Config, logger: Logger, registry: Registry): Pr
       onWatchError: (error) => logger.warn({ err: error }, 'Nomad Variables watch failed; retrying'),
     });
     logger.info({ address: backend.config.baseUrl, namespace: backend.config.namespace }, 'Nomad backend started');
-    return { backend, store, close: () => closeBoth(backend, store) };
+    // The store first: its watch holds a blocking query on the backend's connection pool, which stop() drains.
+    return { backend, store, close: () => closeBoth(backend, store, 'store-first') };
   } catch (error) {
     await backend.stop();
     throw error;
   }
 }
 
-async function closeBoth(backend: Backend, store: ResourceStore): Promise<void> {
+async function closeBoth(
+  backend: Backend,
+  store: ResourceStore,
+  order: 'backend-first' | 'store-first' = 'backend-first',
+): Promise<void> {
+  const [first, second] =
+    order === 'store-first' ? [() => store.close(), () => backend.stop()] : [() => backend.stop(), () => store.close()];
   try {
-    await backend.stop();
+    await first();
   } finally {
-    await store.close();
+    await second();
   }
 }

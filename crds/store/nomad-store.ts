@@ -55,6 +55,8 @@ interface Entry {
 
 const FOLDERS: Record<ResourceKind, string> = { ExecutionEnvironment: 'environments', Runner: 'runners' };
 const ITEM = 'resource';
+/** Attempts of a write without a resourceVersion precondition that keeps meeting concurrent writers. */
+const WRITE_ATTEMPTS = 5;
 
 /** {@link ResourceStore} on Nomad Variables. */
 export class NomadStore implements ResourceStore {
@@ -107,6 +109,17 @@ export class NomadStore implements ResourceStore {
 
   async update<K extends ResourceKind>(kind: K, input: NewResource<K> | Stored<K>): Promise<Stored<K>> {
     const name = nameOf(kind, input);
+    // Without a resourceVersion the caller asked for no check-and-set: a concurrent writer (a status update) is
+    // not a conflict, so the write is retried on the fresh state.
+    if (input.metadata.resourceVersion !== undefined) return this.updateOnce(kind, name, input);
+    return this.retryingConflicts(kind, name, () => this.updateOnce(kind, name, input));
+  }
+
+  private async updateOnce<K extends ResourceKind>(
+    kind: K,
+    name: string,
+    input: NewResource<K> | Stored<K>,
+  ): Promise<Stored<K>> {
     const current = await this.current(kind, name, input.metadata.resourceVersion);
     const candidate: Record<string, unknown> = { ...copyDefined(input), metadata: ownedMeta(input.metadata) };
     delete candidate.status;
@@ -141,8 +154,13 @@ export class NomadStore implements ResourceStore {
 
   async delete(kind: ResourceKind, name: string, options: DeleteOptions = {}): Promise<void> {
     assertKind(kind);
+    if (options.resourceVersion !== undefined) return this.deleteOnce(kind, name, options.resourceVersion);
+    return this.retryingConflicts(kind, name, () => this.deleteOnce(kind, name, undefined));
+  }
+
+  private async deleteOnce(kind: ResourceKind, name: string, resourceVersion: string | undefined): Promise<void> {
     const path = this.pathOf(kind, name);
-    const current = await this.current(kind, name, options.resourceVersion);
+    const current = await this.current(kind, name, resourceVersion);
     let index: number;
     try {
       index = await this.variables.deleteVariable(path, current.index);
@@ -150,6 +168,18 @@ export class NomadStore implements ResourceStore {
       throw this.afterConflict(error, kind, name);
     }
     this.forget(path, index);
+  }
+
+  /** Runs `write` again (on the refreshed cache) while it fails with `Conflict`, at most {@link WRITE_ATTEMPTS} times. */
+  private async retryingConflicts<T>(kind: ResourceKind, name: string, write: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        if ((error as PoseidonError)?.code !== 'Conflict' || attempt >= WRITE_ATTEMPTS) throw error;
+        await this.refresh(this.pathOf(kind, name));
+      }
+    }
   }
 
   watch(listener: (event: WatchEvent) => void): () => void {

@@ -101,10 +101,14 @@ export class NomadExec implements ExecPort {
       // sockets if no exit arrived: Nomad cancels the exec stream, and its driver ends what is left.
       const { clock, execKillGraceMs } = this.transport.config;
       let timer: ReturnType<typeof clock.setTimeout> | undefined;
-      void this.killTagged(allocationId, executionId).then(() => {
-        timer = clock.setTimeout(() => sockets.forEach((s) => s.terminate('killed')), execKillGraceMs);
+      let over = false;
+      void ended.finally(() => {
+        over = true;
+        if (timer !== undefined) clock.clearTimeout(timer);
       });
-      void ended.finally(() => timer !== undefined && clock.clearTimeout(timer));
+      void this.killTagged(allocationId, executionId).then(() => {
+        if (!over) timer = clock.setTimeout(() => sockets.forEach((s) => s.terminate('killed')), execKillGraceMs);
+      });
     };
     return { ...streams, exited, kill };
   }

@@ -62,8 +62,26 @@ export function createNomadTransport(config: NomadBackendConfig): NomadTransport
       const timeout = AbortSignal.timeout(timeoutMs);
       return parent ? AbortSignal.any([parent, timeout]) : timeout;
     },
-    close: () => dispatcher.close(),
+    close: () => closeGracefully(dispatcher, CLOSE_GRACE_MS),
   };
+}
+
+/** How long `close()` lets in-flight requests finish before it cuts them. */
+const CLOSE_GRACE_MS = 2000;
+
+/** Closes the pool: in-flight requests may finish within `graceMs`, then every connection is destroyed. */
+async function closeGracefully(dispatcher: Agent, graceMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), graceMs)));
+  const outcome = await Promise.race([
+    dispatcher.close().then(
+      () => 'closed' as const,
+      () => 'closed' as const,
+    ),
+    expired,
+  ]);
+  clearTimeout(timer);
+  if (outcome === 'expired') await dispatcher.destroy();
 }
 
 /**
