@@ -12,6 +12,7 @@ import type { ApiMetrics } from './metrics/api-metrics';
 import { environmentRoutes } from './routes/environment-routes';
 import { fileRoutes } from './routes/file-routes';
 import { healthRoutes } from './routes/health-routes';
+import { resourceRoutes } from './routes/resource-routes';
 import type { RouteContext } from './routes/route-context';
 import { runnerRoutes } from './routes/runner-routes';
 
@@ -36,7 +37,7 @@ export function buildApp(context: RouteContext, metrics: ApiMetrics, clock: ApiC
   app.set('query parser', 'simple');
   app.use(requestMetrics(metrics, clock));
   const router = express.Router({ strict: true, caseSensitive: true });
-  for (const routes of [healthRoutes, environmentRoutes, runnerRoutes, fileRoutes]) {
+  for (const routes of [healthRoutes, environmentRoutes, runnerRoutes, fileRoutes, resourceRoutes]) {
     for (const route of routes(context)) mountRoute(router, route);
   }
   app.use(router);

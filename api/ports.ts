@@ -4,6 +4,9 @@
  */
 import type { ExecPort, RunnerLossCause } from '../reconcilers/ports';
 import type { MappedPort } from '../crds/runner';
+import type { Condition } from '../crds/meta';
+import type { ExecutionEnvironment } from '../crds/execution-environment';
+import type { Stored } from '../crds/store/store';
 
 /** An environment as the original API shows it (key order as Go emits it). */
 export interface EnvironmentView {
@@ -79,10 +82,60 @@ export interface StatisticsService {
   statistics(): EnvironmentStatistics[];
 }
 
+/** A stored ExecutionEnvironment resource (spec, status, store-owned metadata). */
+export type StoredEnvironmentResource = Stored<'ExecutionEnvironment'>;
+
+/** One entry of an environment's recent events (newest last). */
+export interface EnvironmentEvent {
+  /** `Warning` for losses and failures, `Normal` otherwise. */
+  readonly type: 'Normal' | 'Warning';
+  /** A short CamelCase cause, e.g. `SpecChanged`, `PoolReady`, `RunnerLost`. */
+  readonly reason: string;
+  readonly message: string;
+  /** RFC 3339 time of the first and the latest occurrence; `count` repeats were folded into this entry. */
+  readonly firstTime: string;
+  readonly lastTime: string;
+  readonly count: number;
+}
+
+/** The live view of one environment: its status as stored, pool figures from the caches now, recent events. */
+export interface EnvironmentStatusView {
+  readonly name: string;
+  readonly environmentId: number;
+  readonly generation: number;
+  readonly resourceVersion: string;
+  readonly observedGeneration: number | undefined;
+  readonly templateRevision: string | undefined;
+  readonly conditions: readonly Condition[];
+  /** Pool figures computed from the caches at the time of the request (the stored status may lag them). */
+  readonly pool: { readonly desired: number; readonly idle: number; readonly used: number };
+  /** The controller has seen this generation, reports `Ready`, and the pool holds `desired` idle runners. */
+  readonly warm: boolean;
+  readonly events: readonly EnvironmentEvent[];
+}
+
+/**
+ * Whole ExecutionEnvironment resources for operators and GitOps (`/api/v1/resources/...`): the store's rules apply
+ * (validation, `AlreadyExists` for a taken name or id, `Conflict` for a stale `metadata.resourceVersion`).
+ */
+export interface ResourcesService {
+  list(): Promise<readonly StoredEnvironmentResource[]>;
+  get(name: string): Promise<StoredEnvironmentResource | undefined>;
+  create(resource: ExecutionEnvironment): Promise<StoredEnvironmentResource>;
+  /** A check-and-set when `metadata.resourceVersion` is set, unconditional otherwise. Throws `NotFound`. */
+  update(resource: ExecutionEnvironment): Promise<StoredEnvironmentResource>;
+  /** Deletes and returns the last state; `NotFound`, or `Conflict` when `resourceVersion` is stale. */
+  delete(name: string, resourceVersion?: string): Promise<StoredEnvironmentResource>;
+  /** The live view, or undefined when no such resource exists. */
+  status(name: string): Promise<EnvironmentStatusView | undefined>;
+}
+
 /** Everything the facade needs. */
 export interface ApiServices {
   environments: EnvironmentsService;
   runners: RunnersService;
   statistics: StatisticsService;
   exec: ExecPort;
+  /** The resource routes (`/api/v1/resources/...`); they are not mounted without it. */
+  resources?: ResourcesService;
 }

@@ -28,6 +28,8 @@ import { systemClock } from './runtime/timers';
 import { ActivityTracker } from './services/activity-tracker';
 import { adoptEnvironments } from './services/adopt-environments';
 import { StoreEnvironmentsService } from './services/environments-service';
+import { EnvironmentEventLog, recordEnvironmentEvents } from './services/environment-events';
+import { StoreResourcesService } from './services/resources-service';
 import { RunnerLossBus } from './services/runner-loss-bus';
 import { ControllerRunnersService } from './services/runners-service';
 import { enqueueForDesired, enqueueForJobs } from './wiring/enqueue-keys';
@@ -100,6 +102,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     const adoptDeps = { store, desired, observed, logger };
     await adoptEnvironments(adoptDeps);
     const claimer = new RunnerClaimer({ store, desired, observed, registry, random: Math.random });
+    // Recent events for the resource routes; the subscription lives as long as the caches.
+    const events = new EnvironmentEventLog({ now: () => clock.now() });
+    recordEnvironmentEvents({ desired, losses }, events);
     const runners = new ControllerRunnersService({
       store,
       desired,
@@ -120,6 +125,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         runners,
         statistics: { statistics: () => environmentStatistics(desired, observed) },
         exec: backend,
+        resources: new StoreResourcesService({ store, desired, observed, events }),
       },
       config: apiConfig(config, options.version),
       logger,
