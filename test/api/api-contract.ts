@@ -7,6 +7,7 @@
  *
  *   describeApiContract(() => ({ baseUrl, token, image }));
  */
+import { describeCodeOceanFlows } from './contract/codeocean-flows-contract';
 import { describeEnvironmentsContract } from './contract/environments-contract';
 import { describeExecutionsContract } from './contract/executions-contract';
 import { describeFilesContract } from './contract/files-contract';
@@ -24,5 +25,6 @@ export function describeApiContract(getTarget: () => ApiTarget): void {
     describeRunnersContract(getTarget);
     describeExecutionsContract(getTarget);
     describeFilesContract(getTarget);
+    describeCodeOceanFlows(getTarget);
   });
 }

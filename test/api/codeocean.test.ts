@@ -1,0 +1,4 @@
+import { describeCodeOceanFlows } from './contract/codeocean-flows-contract';
+import { useSuiteTarget } from './support/suite-target';
+
+describeCodeOceanFlows(useSuiteTarget());
