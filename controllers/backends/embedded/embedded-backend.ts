@@ -45,6 +45,11 @@ export interface EmbeddedBackend extends Backend {
   settled(): Promise<void>;
   /** How allocations with network access get their network on this machine (see README). */
   readonly networkMode: 'namespaces' | 'host';
+  /**
+   * `nft`: runners with network access reach other networks through NAT but not this host or each other; `none`:
+   * no firewall (nftables missing), they reach only this host (see README).
+   */
+  readonly firewall: 'nft' | 'none';
   /** The cgroup hierarchy in use; `none` means nothing is limited. */
   readonly cgroups: 'v1' | 'v2' | 'none';
 }
@@ -113,6 +118,10 @@ class EmbeddedBackendImpl implements EmbeddedBackend {
 
   get networkMode(): 'namespaces' | 'host' {
     return this.networks.mode;
+  }
+
+  get firewall(): 'nft' | 'none' {
+    return this.networks.firewall;
   }
 
   get cgroups(): 'v1' | 'v2' | 'none' {

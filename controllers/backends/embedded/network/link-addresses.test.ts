@@ -1,4 +1,4 @@
-import { freeSlot, linkFor, SLOTS } from './link-addresses';
+import { freeSlot, hostLinkPrefix, linkFor, SLOTS } from './link-addresses';
 
 describe('linkFor', () => {
   it('puts host and runner of a slot in their own /30 of the pool', () => {
@@ -25,5 +25,16 @@ describe('linkFor', () => {
   it('finds the lowest free slot', () => {
     expect(freeSlot(new Set([0, 1, 3]))).toBe(2);
     expect(freeSlot(new Set(Array.from({ length: SLOTS }, (_, i) => i)))).toBeUndefined();
+  });
+
+  it('skips slots whose addresses are already in use on the machine', () => {
+    expect(freeSlot(new Set([0]), (slot) => slot === 1 || slot === 2)).toBe(3);
+  });
+
+  it('starts every host link name with the prefix the firewall matches', () => {
+    for (const slot of [0, 35, SLOTS - 1]) {
+      expect(linkFor([10, 0], 'abcd1234', slot).hostLink.startsWith(hostLinkPrefix('abcd1234'))).toBe(true);
+    }
+    expect(linkFor([10, 0], 'abcd1234', 0).hostLink.startsWith(hostLinkPrefix('abce1234'))).toBe(false);
   });
 });

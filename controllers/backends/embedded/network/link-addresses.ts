@@ -21,13 +21,24 @@ export function linkFor(
   return {
     hostAddress: `${base}.${fourth + 1}`,
     runnerAddress: `${base}.${fourth + 2}`,
-    hostLink: `vp${suffix}`,
+    hostLink: `${hostLinkPrefix(instanceTag)}${slot.toString(36)}`,
     peerLink: `vr${suffix}`,
   };
 }
 
-/** The lowest slot not in `used`, or undefined when the pool is exhausted. */
-export function freeSlot(used: ReadonlySet<number>): number | undefined {
-  for (let slot = 0; slot < SLOTS; slot++) if (!used.has(slot)) return slot;
+/** What every host-side link name of the instance starts with (the firewall matches on it). */
+export function hostLinkPrefix(instanceTag: string): string {
+  return `vp${instanceTag.slice(0, 4)}`;
+}
+
+/**
+ * The lowest slot not in `used` whose addresses `inUse` does not report (another backend on this machine may have
+ * drawn the same pool), or undefined when the pool is exhausted.
+ */
+export function freeSlot(
+  used: ReadonlySet<number>,
+  inUse: (slot: number) => boolean = () => false,
+): number | undefined {
+  for (let slot = 0; slot < SLOTS; slot++) if (!used.has(slot) && !inUse(slot)) return slot;
   return undefined;
 }

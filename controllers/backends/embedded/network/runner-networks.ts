@@ -1,28 +1,32 @@
 /**
  * Network namespaces for allocations with network access: each gets `/run/netns/<name>` with a veth pair to the host
- * (a /30 from the pool, default route via the host end) and its exposed ports published on the host by in-service
- * TCP forwarders from a dynamic host port to the runner's address, so two runners can listen on the same port.
- * Outgoing traffic beyond the host needs NAT: with `nft` on the machine, the pool is masqueraded and the runners are
- * kept from opening connections to the host itself; without it runners reach only the host end of their link.
- * When namespaces cannot be made at all (not root, no iproute2), allocations fall back to the host network, with a
- * warning at start-up (see the README).
+ * (a /30 from the pool, default route via the host end, no IPv6 addresses) and its exposed ports published on the
+ * host by in-service TCP forwarders from a dynamic host port to the runner's address, so two runners can listen on
+ * the same port. The firewall (runner-firewall.ts, needs `nft`) masquerades the pool so runners reach other networks
+ * and keeps them off this host and each other; without `nft` runners reach only the host end of their link (and
+ * host services listening on every address), with a warning at start-up. When namespaces cannot be made at all (not
+ * root, no iproute2), allocations fall back to the host network, with a warning at start-up (see the README).
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import { promisify } from 'node:util';
 import type { AllocatedPort } from '../../../../reconcilers/ports';
 import type { NetworkAttachment } from '../jobs/job-records';
 import type { AllocationNetworks } from '../sandbox/allocation-sandboxes';
-import { freeSlot, linkFor } from './link-addresses';
+import { freeSlot, hostLinkPrefix, linkFor } from './link-addresses';
 import { type Forwarder, forwardPort } from './port-forwarder';
+import { type FirewallScope, installFirewall, removeFirewall } from './runner-firewall';
 
 const run = promisify(execFile);
 const IP = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((file) => existsSync(file)) ?? 'ip';
-const NFT = ['/usr/sbin/nft', '/sbin/nft'].find((file) => existsSync(file));
 
 /** How allocations with network access get their network. */
 export type NetworkMode = 'namespaces' | 'host';
+
+/** `nft`: runners reach other networks but not the host; `none`: they reach only the host (see the module comment). */
+export type FirewallMode = 'nft' | 'none';
 
 /** Configuration of {@link RunnerNetworks}. */
 export interface RunnerNetworksConfig {
@@ -35,14 +39,27 @@ export interface RunnerNetworksConfig {
 /** The network namespaces and port forwarders of every allocation. */
 export class RunnerNetworks implements AllocationNetworks {
   private modeValue: NetworkMode = 'host';
+  private firewallValue: FirewallMode = 'none';
   private readonly slots = new Set<number>();
   private readonly forwarders = new Map<string, Forwarder[]>();
+  private readonly scope: FirewallScope;
 
-  constructor(private readonly config: RunnerNetworksConfig) {}
+  constructor(private readonly config: RunnerNetworksConfig) {
+    this.scope = {
+      instanceTag: config.instanceTag,
+      pool: `${config.networkPrefix[0]}.${config.networkPrefix[1]}.0.0/16`,
+      linkPrefix: hostLinkPrefix(config.instanceTag),
+    };
+  }
 
   /** `namespaces` when network namespaces work here, else `host`. Known after {@link init}. */
   get mode(): NetworkMode {
     return this.modeValue;
+  }
+
+  /** Whether the firewall and NAT of the runner pool are in place. Known after {@link init}. */
+  get firewall(): FirewallMode {
+    return this.firewallValue;
   }
 
   /** Probes for namespace support and sets up NAT; `usedSlots` are the slots of persisted allocations. */
@@ -61,7 +78,7 @@ export class RunnerNetworks implements AllocationNetworks {
       );
       return;
     }
-    await this.setUpNat();
+    await this.setUpFirewall();
   }
 
   /** The path of the allocation's namespace for `nsenter`. */
@@ -93,9 +110,18 @@ export class RunnerNetworks implements AllocationNetworks {
     this.slots.delete(attachment.slot);
   }
 
-  /** Closes every forwarder (namespaces stay for a restart). */
+  /**
+   * Closes every forwarder and removes the firewall table (namespaces stay for a restart; with no execution left,
+   * nothing inside them can send, and the next start installs the table again).
+   */
   async stop(): Promise<void> {
     await Promise.all([...this.forwarders.keys()].map((id) => this.closeForwarders(id)));
+    if (this.firewallValue === 'nft') {
+      await removeFirewall(this.scope).catch((error: unknown) => {
+        this.config.logger.warn({ err: error }, 'embedded backend: cannot remove the runner firewall table');
+      });
+      this.firewallValue = 'none';
+    }
   }
 
   /** Deletes namespaces of this instance that belong to no known allocation. */
@@ -108,7 +134,11 @@ export class RunnerNetworks implements AllocationNetworks {
   }
 
   private newAttachment(allocationId: string): NetworkAttachment {
-    const slot = freeSlot(this.slots);
+    const taken = addressesOnThisMachine();
+    const slot = freeSlot(this.slots, (candidate) => {
+      const link = linkFor(this.config.networkPrefix, this.config.instanceTag, candidate);
+      return taken.has(link.hostAddress) || taken.has(link.runnerAddress);
+    });
     if (slot === undefined) throw new Error('the runner network pool is exhausted');
     const link = linkFor(this.config.networkPrefix, this.config.instanceTag, slot);
     return {
@@ -126,10 +156,13 @@ export class RunnerNetworks implements AllocationNetworks {
     await ip(['link', 'del', hostLink]).catch(() => undefined);
     await ip(['netns', 'add', ns]);
     await ip(['link', 'add', hostLink, 'type', 'veth', 'peer', 'name', peer]);
+    // No IPv6 on either end (no link-local address): the runner must not reach host services over IPv6. Moving a
+    // link to another namespace resets the setting, so the runner's end gets it there.
+    await ip(['link', 'set', hostLink, 'addrgenmode', 'none']);
     await ip(['link', 'set', peer, 'netns', ns]);
     await ip(['addr', 'add', `${attachment.hostAddress}/30`, 'dev', hostLink]);
     await ip(['link', 'set', hostLink, 'up']);
-    await ip(['-n', ns, 'link', 'set', peer, 'name', 'eth0']);
+    await ip(['-n', ns, 'link', 'set', peer, 'name', 'eth0', 'addrgenmode', 'none']);
     await ip(['-n', ns, 'addr', 'add', `${attachment.runnerAddress}/30`, 'dev', 'eth0']);
     await ip(['-n', ns, 'link', 'set', 'eth0', 'up']);
     await ip(['-n', ns, 'link', 'set', 'lo', 'up']);
@@ -162,45 +195,30 @@ export class RunnerNetworks implements AllocationNetworks {
     await Promise.all(forwarders.map((forwarder) => forwarder.close()));
   }
 
-  private async setUpNat(): Promise<void> {
-    const pool = `${this.config.networkPrefix[0]}.${this.config.networkPrefix[1]}.0.0/16`;
-    if (!NFT) {
-      this.config.logger.warn(
-        { pool },
-        'embedded backend: nft not found: runners with network access reach only the host (no NAT to other networks)',
-      );
-      return;
-    }
-    const table = `poseidon_${this.config.instanceTag}`;
-    const script = [
-      `table ip ${table} {}`,
-      `delete table ip ${table}`,
-      `table ip ${table} {`,
-      `  chain postrouting { type nat hook postrouting priority 100; ip saddr ${pool} ip daddr != ${pool} masquerade; }`,
-      `  chain input { type filter hook input priority 0; ip saddr ${pool} ct state established,related accept; ip saddr ${pool} drop; }`,
-      `}`,
-    ].join('\n');
+  private async setUpFirewall(): Promise<void> {
     try {
-      await fs.writeFile('/proc/sys/net/ipv4/ip_forward', '1');
-      await runWithInput(NFT, ['-f', '-'], script);
-      this.config.logger.info({ pool, table }, 'embedded backend: runner network pool masqueraded');
+      await installFirewall(this.scope);
+      this.firewallValue = 'nft';
+      this.config.logger.info({ pool: this.scope.pool }, 'embedded backend: runner network pool firewalled and NATed');
     } catch (error) {
-      this.config.logger.warn({ err: error, pool }, 'embedded backend: cannot set up NAT for runner networks');
+      this.config.logger.warn(
+        { err: error, pool: this.scope.pool },
+        'embedded backend: no runner firewall (install nftables): runners with network access reach only this host, ' +
+          'including every host service listening on all addresses, and no other network',
+      );
     }
   }
 }
 
-async function ip(args: readonly string[]): Promise<void> {
-  await run(IP, [...args]);
+/** Every IPv4 address configured on this machine's interfaces (no process is forked). */
+function addressesOnThisMachine(): Set<string> {
+  const addresses = new Set<string>();
+  for (const entries of Object.values(networkInterfaces())) {
+    for (const entry of entries ?? []) if (entry.family === 'IPv4') addresses.add(entry.address);
+  }
+  return addresses;
 }
 
-function runWithInput(file: string, args: readonly string[], input: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, [...args], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`${file} failed (${code}): ${stderr}`))));
-    child.stdin.end(input);
-  });
+async function ip(args: readonly string[]): Promise<void> {
+  await run(IP, [...args]);
 }
