@@ -1,0 +1,73 @@
+/**
+ * The Nomad API test server (hack/nomad-test-server) for the Nomad scenarios, with the mock runtime (allocations run
+ * nothing, so 10,000 of them cost only bookkeeping). Full runs start it as a child process (`dist/hack/nomad-test-
+ * server/main.js`), so the heap measured in this process is the controller's alone; smoke runs start it in-process.
+ * Request counts come from its `/_test/stats` route either way.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { startNomadTestServer } from '../nomad-test-server/nomad-test-server';
+import type { NomadServerPlacement } from './scenario';
+
+/** A running test server. */
+export interface NomadServerHandle {
+  readonly url: string;
+  /** Requests per Nomad API operation since the server started. */
+  requestCounts(): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+/** Starts the test server where `placement` says. */
+export async function startNomadServer(placement: NomadServerPlacement): Promise<NomadServerHandle> {
+  if (placement === 'in-process') {
+    const server = await startNomadTestServer({ runtime: 'mock' });
+    return withStats(server.url, () => server.close());
+  }
+  return startChildServer();
+}
+
+function withStats(url: string, close: () => Promise<void>): NomadServerHandle {
+  return {
+    url,
+    close,
+    requestCounts: async () => {
+      const res = await fetch(`${url}/_test/stats`);
+      if (!res.ok) throw new Error(`/_test/stats answered ${res.status}`);
+      return ((await res.json()) as { requests: Record<string, number> }).requests;
+    },
+  };
+}
+
+async function startChildServer(): Promise<NomadServerHandle> {
+  const main = path.join(__dirname, '..', 'nomad-test-server', 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: run the compiled benchmarks (npm run bench)`);
+  const args = [main, '--port', '0', '--runtime', 'mock', '--log-level', 'warn'];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    const timer = setTimeout(() => reject(new Error('the Nomad test server did not start within 15 s')), 15_000);
+    lines.on('line', (line) => {
+      const match = /listening on (\S+)/.exec(line);
+      if (!match?.[1]) return;
+      clearTimeout(timer);
+      lines.close();
+      resolve(match[1]);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the Nomad test server exited with ${code}`));
+    });
+  }).catch(async (error: unknown) => {
+    child.kill('SIGKILL');
+    await exited;
+    throw error;
+  });
+  child.stdout.resume();
+  return withStats(url, async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  });
+}
