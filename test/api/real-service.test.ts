@@ -4,6 +4,8 @@
  * hold here too: the store, the reconcilers, the caches and real sandboxes behind the facade.
  */
 import { describeApiContract } from './api-contract';
+import { eventually } from '../support/eventually';
+import { liveDescendants } from './support/leaks';
 import { startRealService, type RealService } from './support/real-service';
 
 jest.setTimeout(120_000);
@@ -16,6 +18,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await real?.destroy();
+  await eventually(() => expect(liveDescendants()).toEqual([]), { timeoutMs: 5000 });
 });
 
 describeApiContract(() => {
