@@ -10,21 +10,21 @@ import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { ApiConfig } from '../api/api-options';
 import { createApiServer, type ApiServer } from '../api/api-server';
+import type { ApiServices } from '../api/ports';
 import type { ResourceStore } from '../crds/store/store';
 import { EnvironmentReconciler } from '../reconcilers/environment/environment-reconciler';
 import { PoolReconciler } from '../reconcilers/pool/pool-reconciler';
-import type { Backend } from '../reconcilers/ports';
+import type { Backend, RunnerLossReporter } from '../reconcilers/ports';
 import { RunnerClaimer } from '../reconcilers/runner/claim';
 import { RunnerReconciler } from '../reconcilers/runner/runner-reconciler';
 import { environmentStatistics } from '../reconcilers/statistics/pool-statistics';
-import { DesiredCache, type DesiredChange } from './cache/desired-cache';
+import { DesiredCache } from './cache/desired-cache';
 import { ObservedCache } from './cache/observed-cache';
 import type { Config } from './config/config-schema';
 import { Controller } from './runtime/controller';
 import type { Reconciler } from './runtime/reconciler';
 import { Manager } from './runtime/manager';
-import { changeSource } from './runtime/source';
-import { systemClock } from './runtime/timers';
+import { systemClock, type RuntimeClock } from './runtime/timers';
 import { ActivityTracker } from './services/activity-tracker';
 import { adoptEnvironments } from './services/adopt-environments';
 import { StoreEnvironmentsService } from './services/environments-service';
@@ -32,8 +32,8 @@ import { EnvironmentEventLog, recordEnvironmentEvents } from './services/environ
 import { StoreResourcesService } from './services/resources-service';
 import { RunnerLossBus } from './services/runner-loss-bus';
 import { ControllerRunnersService } from './services/runners-service';
-import { enqueueForDesired, enqueueForJobs } from './wiring/enqueue-keys';
-import { openBackend } from './wiring/open-backend';
+import { controllerSources } from './wiring/controller-sources';
+import { openBackend, type EmbeddedTunables } from './wiring/open-backend';
 
 /** What {@link startService} needs. */
 export interface ServiceOptions {
@@ -43,6 +43,10 @@ export interface ServiceOptions {
   readonly version: string;
   /** Workers per reconciler. Default 4. */
   readonly workers?: number;
+  /** Embedded-backend tunables that are not configuration keys (tests: a small event buffer). */
+  readonly embedded?: EmbeddedTunables;
+  /** Period of the observed cache's safety-net re-list in ms; 0 = never. Default 60,000. */
+  readonly relistIntervalMs?: number;
 }
 
 /** A running service. */
@@ -56,77 +60,44 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** The parts the controllers share with the API's services. */
+interface Core {
+  readonly store: ResourceStore;
+  readonly desired: DesiredCache;
+  readonly observed: ObservedCache;
+  readonly losses: RunnerLossBus;
+  readonly activity: ActivityTracker;
+  readonly clock: RuntimeClock;
+  readonly registry: Registry;
+  readonly logger: Logger;
+}
+
 /** Starts everything `config` describes and resolves once the API listens. */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { config, logger } = options;
   const clock = systemClock();
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const opened = await openBackend(config, logger, registry);
+  const opened = await openBackend(config, logger, registry, options.embedded);
   const { backend, store } = opened;
-  const observed = new ObservedCache({ jobs: backend, feed: backend, clock, logger, registry });
-  const desired = new DesiredCache({ store, logger });
-  const losses = new RunnerLossBus();
-  const activity = new ActivityTracker(clock);
-  const base = { store, desired, observed, jobs: backend, clock, newId: randomUUID, logger, registry };
-  const controller = (reconciler: Reconciler): Controller =>
-    new Controller({ reconciler, logger, clock, registry, workers: options.workers ?? 4 });
-  const queues = {
-    environments: controller(new EnvironmentReconciler(base)),
-    pools: controller(new PoolReconciler({ ...base, losses })),
-    runners: controller(new RunnerReconciler({ ...base, losses, activity })),
+  const relist = options.relistIntervalMs === undefined ? {} : { relistIntervalMs: options.relistIntervalMs };
+  const core: Core = {
+    store,
+    desired: new DesiredCache({ store, logger }),
+    observed: new ObservedCache({ jobs: backend, feed: backend, clock, logger, registry, ...relist }),
+    losses: new RunnerLossBus(),
+    activity: new ActivityTracker(clock),
+    clock,
+    registry,
+    logger,
   };
-  const manager = new Manager({ logger })
-    .addSource(observed)
-    .addSource(desired)
-    .addSource(
-      changeSource<DesiredChange>(
-        'desired-keys',
-        (listener) => desired.onChange(listener),
-        (change) => enqueueForDesired(queues, change),
-      ),
-    )
-    .addSource(
-      changeSource<readonly string[]>(
-        'job-keys',
-        (listener) => observed.onChange(listener),
-        (ids) => enqueueForJobs(queues, ids),
-      ),
-    )
-    .addController(queues.environments)
-    .addController(queues.pools)
-    .addController(queues.runners);
+  const manager = buildManager(core, backend, config, options.workers ?? 4);
   let api: ApiServer | undefined;
   try {
     await manager.start();
-    const adoptDeps = { store, desired, observed, logger };
-    await adoptEnvironments(adoptDeps);
-    const claimer = new RunnerClaimer({ store, desired, observed, registry, random: Math.random });
-    // Recent events for the resource routes; the subscription lives as long as the caches.
-    const events = new EnvironmentEventLog({ now: () => clock.now() });
-    recordEnvironmentEvents({ desired, losses }, events);
-    const runners = new ControllerRunnersService({
-      store,
-      desired,
-      observed,
-      activity,
-      losses,
-      claim: (environmentId, inactivityTimeout) =>
-        claimer.claimRunner({ environmentId, inactivityTimeout, now: clock.now() }),
-    });
-    const environments = new StoreEnvironmentsService({
-      store,
-      desired,
-      adopt: (onlyId) => adoptEnvironments(adoptDeps, onlyId),
-    });
+    await adoptEnvironments(core);
     api = createApiServer({
-      services: {
-        environments,
-        runners,
-        statistics: { statistics: () => environmentStatistics(desired, observed) },
-        exec: backend,
-        resources: new StoreResourcesService({ store, desired, observed, events }),
-      },
+      services: apiServices(core, backend),
       config: apiConfig(config, options.version),
       logger,
       registry,
@@ -148,6 +119,67 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     await opened.close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The three reconcilers under the runtime: one controller (queue + workers) each, fed by the sources that map
+ * desired and observed changes to keys, started by the manager once both caches synced.
+ */
+function buildManager(core: Core, backend: Backend, config: Config, workers: number): Manager {
+  const { store, desired, observed, clock, logger, registry } = core;
+  // Destroyed runners: live sessions learn the cause, and the activity record is dropped with the runner.
+  const losses: RunnerLossReporter = {
+    runnerLost(runnerId, cause) {
+      core.losses.runnerLost(runnerId, cause);
+      core.activity.forget(runnerId);
+    },
+  };
+  const base = { store, desired, observed, jobs: backend, clock, newId: randomUUID, logger, registry };
+  const render = { disableForcePull: config.nomad.disableforcepull };
+  const depletionThreshold = config.server.alert.prewarmingpoolthreshold;
+  const controller = (reconciler: Reconciler): Controller =>
+    new Controller({ reconciler, logger, clock, registry, workers });
+  const queues = {
+    environments: controller(new EnvironmentReconciler({ ...base, options: { ...render, depletionThreshold } })),
+    pools: controller(new PoolReconciler({ ...base, losses, options: render })),
+    runners: controller(new RunnerReconciler({ ...base, losses, activity: core.activity, options: render })),
+  };
+  const manager = new Manager({ logger });
+  for (const source of controllerSources({ desired, observed, queues, losses })) manager.addSource(source);
+  return manager
+    .addSource(observed)
+    .addSource(desired)
+    .addController(queues.environments)
+    .addController(queues.pools)
+    .addController(queues.runners);
+}
+
+/** The services behind the API: environments and runners over the store and caches, statistics, exec. */
+function apiServices(core: Core, backend: Backend): ApiServices {
+  const { store, desired, observed, activity, losses, clock, registry } = core;
+  const claimer = new RunnerClaimer({ store, desired, observed, registry, random: Math.random });
+  // Recent events for the resource routes; the subscription lives as long as the caches.
+  const events = new EnvironmentEventLog({ now: () => clock.now() });
+  recordEnvironmentEvents({ desired, losses }, events);
+  return {
+    environments: new StoreEnvironmentsService({
+      store,
+      desired,
+      adopt: (onlyId) => adoptEnvironments(core, onlyId),
+    }),
+    runners: new ControllerRunnersService({
+      store,
+      desired,
+      observed,
+      activity,
+      losses,
+      claim: (environmentId, inactivityTimeout) =>
+        claimer.claimRunner({ environmentId, inactivityTimeout, now: clock.now() }),
+    }),
+    statistics: { statistics: () => environmentStatistics(desired, observed) },
+    exec: backend,
+    resources: new StoreResourcesService({ store, desired, observed, events }),
+  };
 }
 
 async function listen(api: ApiServer, config: Config): Promise<AddressInfo> {

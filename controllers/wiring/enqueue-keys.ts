@@ -3,6 +3,7 @@
  * backend job) enqueues. Environment and pool keys are the environment id; runner keys are the runner job id.
  */
 import type { DesiredChange } from '../cache/desired-cache';
+import type { DesiredState } from '../../reconcilers/desired-state';
 import { environmentKey, parseRunnerId, parseTemplateJobId } from '../../reconcilers/naming';
 
 /** The queues changes are routed to. */
@@ -42,4 +43,14 @@ export function enqueueForJobs(queues: ReconcileQueues, jobIds: readonly string[
     environmentChanged(queues, parseTemplateJobId(id) ?? runnerEnvironment);
     if (runnerEnvironment !== undefined) queues.runners.enqueue(id);
   }
+}
+
+/**
+ * The level-triggered safety net after a full re-list of observed state: every environment (environment and pool)
+ * and every Runner resource is reconciled again, including those no backend job names (a runner whose job never
+ * appeared, an environment whose template job is missing). The queues de-duplicate, so this is cheap.
+ */
+export function enqueueEverything(queues: ReconcileQueues, desired: DesiredState): void {
+  for (const environment of desired.environments()) environmentChanged(queues, environment.spec.id);
+  for (const runner of desired.runners()) queues.runners.enqueue(runner.metadata.name);
 }

@@ -8,9 +8,14 @@ import { FileStore } from '../../crds/store/file-store';
 import { NomadStore } from '../../crds/store/nomad-store';
 import type { ResourceStore } from '../../crds/store/store';
 import type { Backend } from '../../reconcilers/ports';
-import { createEmbeddedBackend } from '../backends/embedded';
+import { createEmbeddedBackend, type EmbeddedBackendOptions } from '../backends/embedded';
 import { createNomadBackend } from '../backends/nomad/nomad-backend';
 import type { Config } from '../config/config-schema';
+
+/** Embedded-backend tunables that are not part of the configuration (tests use a small event buffer). */
+export type EmbeddedTunables = Partial<
+  Pick<EmbeddedBackendOptions, 'eventBufferSize' | 'supervisionIntervalMs' | 'pidsLimit'>
+>;
 
 /** A started backend and the store that goes with it. */
 export interface OpenedBackend {
@@ -20,15 +25,31 @@ export interface OpenedBackend {
   close(): Promise<void>;
 }
 
-/** Creates and starts the configured backend, then opens its store. Cleans up what it opened when a step fails. */
-export async function openBackend(config: Config, logger: Logger, registry: Registry): Promise<OpenedBackend> {
-  return config.backend === 'nomad' ? openNomad(config, logger, registry) : openEmbedded(config, logger, registry);
+/**
+ * Creates and starts the configured backend, then opens its store. Cleans up what it opened when a step fails.
+ * `embedded` tunables apply only to the embedded backend.
+ */
+export async function openBackend(
+  config: Config,
+  logger: Logger,
+  registry: Registry,
+  embedded: EmbeddedTunables = {},
+): Promise<OpenedBackend> {
+  return config.backend === 'nomad'
+    ? openNomad(config, logger, registry)
+    : openEmbedded(config, logger, registry, embedded);
 }
 
-async function openEmbedded(config: Config, logger: Logger, registry: Registry): Promise<OpenedBackend> {
+async function openEmbedded(
+  config: Config,
+  logger: Logger,
+  registry: Registry,
+  tunables: EmbeddedTunables,
+): Promise<OpenedBackend> {
   const store = await FileStore.open(config.store.path, { logger: logger.child({ component: 'store' }) });
   try {
     const backend = await createEmbeddedBackend({
+      ...tunables,
       stateDir: config.embedded.statedir,
       rootfs: config.embedded.rootfs,
       exposedPortsHost: config.embedded.exposedportshost,
