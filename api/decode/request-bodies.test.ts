@@ -87,4 +87,20 @@ describe('request bodies decoded like Go encoding/json', () => {
       'illegal base64 data at input byte 0',
     );
   });
+
+  it('rejects what no program can receive: NUL bytes, bad variable names, file copies onto directory paths', () => {
+    expect(invalidMessage(() => decodeExecutionBody(json({ command: 'echo a\u0000b' })))).toMatch(/command.*NUL/);
+    for (const name of ['', 'A=B', 'A\u0000']) {
+      expect(invalidMessage(() => decodeExecutionBody(json({ environment: { [name]: 'x' } })))).toMatch(/variable/);
+    }
+    expect(invalidMessage(() => decodeExecutionBody(json({ environment: { A: 'x\u0000' } })))).toMatch(/NUL/);
+    expect(invalidMessage(() => decodeFilePatchBody(json({ delete: ['a\u0000b'] })))).toMatch(/delete path.*NUL/);
+    for (const path of ['', '.', 'a/..', '..', 'x/../..', 'a\u0000b', 'dir\u0000/']) {
+      expect(invalidMessage(() => decodeFilePatchBody(json({ copy: [{ path, content: '' }] })))).toMatch(/copy path/);
+    }
+    expect(invalidMessage(() => decodeFilePatchBody(json({ copy: [null] })))).toMatch(/names a directory/);
+    expect(
+      decodeFilePatchBody(json({ copy: [{ path: './' }, { path: '/' }, { path: '../up.txt' }] })).copy,
+    ).toHaveLength(3);
+  });
 });

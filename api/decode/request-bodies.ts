@@ -5,6 +5,7 @@
 import { PoseidonError } from '../../crds/errors';
 import type { EnvironmentInput } from '../ports';
 import { parseFirstJsonValue } from './first-json-value';
+import { checkCopyPath, checkEnvironmentVariable, rejectNul } from './input-checks';
 import { decodeStdBase64 } from './go-base64';
 import {
   decodeGoValue,
@@ -96,6 +97,8 @@ export interface ExecutionBody {
 export function decodeExecutionBody(body: Buffer): ExecutionBody {
   const request = decodeGoValue(executionRequest, parseFirstJsonValue(body));
   if (request.command.includes("'")) throw new PoseidonError('Invalid', 'use of forbidden character');
+  rejectNul(request.command, 'the command');
+  for (const [name, value] of Object.entries(request.environment)) checkEnvironmentVariable(name, value);
   return request;
 }
 
@@ -111,7 +114,13 @@ export interface FilePatchBody {
   readonly copy: readonly FileCopy[];
 }
 
-/** Decodes `PATCH /runners/{id}/files`. */
+/**
+ * Decodes `PATCH /runners/{id}/files`. Throws `Invalid` for a path with a NUL byte and for a file copy whose path
+ * names a directory (see input-checks.ts), before anything is deleted or written.
+ */
 export function decodeFilePatchBody(body: Buffer): FilePatchBody {
-  return decodeGoValue(updateFileSystemRequest, parseFirstJsonValue(body));
+  const request = decodeGoValue(updateFileSystemRequest, parseFirstJsonValue(body));
+  for (const path of request.delete) rejectNul(path, 'a delete path');
+  for (const copy of request.copy) checkCopyPath(copy.path);
+  return request;
 }

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { RequestHandler, Response } from 'express';
 import { lenientBool } from '../decode/go-parse-bool';
+import { rejectNul } from '../decode/input-checks';
 import { decodeFilePatchBody } from '../decode/request-bodies';
 import { contentDisposition } from '../files/content-disposition';
 import { downloadFile } from '../files/download-file';
@@ -29,9 +30,11 @@ async function stream(res: Response, body: Readable): Promise<void> {
 
 function list(context: RouteContext): RequestHandler {
   return async (req, res) => {
+    const path = queryValue(req, 'path') || './';
+    rejectNul(path, 'the path');
     const body = await listFiles(context.services.exec, {
       runnerId: runnerOf(res).id,
-      path: queryValue(req, 'path') || './',
+      path,
       recursive: lenientBool(queryValue(req, 'recursive'), true),
       privileged: lenientBool(queryValue(req, 'privilegedExecution'), false),
     });
@@ -52,6 +55,7 @@ function download(context: RouteContext): RequestHandler {
   return async (req, res) => {
     const path = queryValue(req, 'path') ?? '';
     res.setHeader('Content-Disposition', contentDisposition(path));
+    rejectNul(path, 'the path');
     const file = await downloadFile(context.services.exec, {
       runnerId: runnerOf(res).id,
       path,

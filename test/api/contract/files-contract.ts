@@ -203,6 +203,34 @@ export function describeFilesContract(getTarget: () => ApiTarget): void {
         expect((await download(own, 'good.txt')).text).toBe('good');
       });
 
+      it('rejects paths no file can have with 400 before deleting or writing anything', async () => {
+        const own = await kit.claim(environmentId, 300);
+        await kit.patch(own, { copy: [{ path: 'keep.txt', content: base64('kept') }] });
+        const bodies = [
+          { delete: ['keep.txt'], copy: [{ path: 'nul\u0000byte.txt', content: base64('x') }] },
+          { delete: ['keep.txt', 'bad\u0000path'] },
+          {
+            delete: ['keep.txt'],
+            copy: [
+              { path: 'new.txt', content: base64('x') },
+              { path: '.', content: base64('x') },
+            ],
+          },
+          { delete: ['keep.txt'], copy: [{ path: 'sub/..', content: base64('x') }] },
+          { delete: ['keep.txt'], copy: [null] },
+        ];
+        for (const body of bodies) {
+          const response = await kit.api('PATCH', `/runners/${own}/files`, body);
+          expect({ body, status: response.status }).toEqual({ body, status: 400 });
+          expect(response.json()).toEqual({ message: expect.any(String) });
+        }
+        expect((await list(own, '?recursive=false')).map((file) => file.name)).toEqual(['keep.txt']);
+        for (const query of ['', '/raw']) {
+          const response = await kit.api('GET', `/runners/${own}/files${query}?path=keep.txt%00x`);
+          expect(response.status).toBe(400);
+        }
+      });
+
       it('writes a 20 MB file byte for byte', async () => {
         const own = await kit.claim(environmentId, 300);
         const content = randomBytes(20 * 1024 * 1024);

@@ -135,7 +135,13 @@ export function describeRunnersContract(getTarget: () => ApiTarget): void {
 
     it('rejects a malformed execution request with 400', async () => {
       const runnerId = await kit.claim(environmentId, 60);
-      for (const payload of ['', '{"command": 1}', '{"timeLimit": "5"}', '{"environment": ["A=b"]}']) {
+      const unstartable = [
+        '{"command": "echo a\\u0000b"}',
+        '{"environment": {"A=B": "x"}}',
+        '{"environment": {"": "x"}}',
+        '{"environment": {"A": "x\\u0000"}}',
+      ];
+      for (const payload of ['', '{"command": 1}', '{"timeLimit": "5"}', '{"environment": ["A=b"]}', ...unstartable]) {
         const response = await kit.api('POST', `/runners/${runnerId}/execute`, payload);
         expect(response.status).toBe(400);
       }
