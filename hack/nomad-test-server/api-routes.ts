@@ -8,7 +8,7 @@ import type { ClusterState, Table } from './cluster-state';
 import { parseGoDuration, queryBool, type HandlerResult, type RequestContext, type Route } from './http-kit';
 import type { JobOperations } from './job-operations';
 import { HttpError } from './sim-types';
-import type { VariableOperations } from './variable-operations';
+import { parseCas, type VariableOperations } from './variable-operations';
 import { allocationStub, allocationWire, evaluationWire, jobStub } from './wire-encoding';
 
 /** What the routes work on. */
@@ -115,7 +115,7 @@ export function apiRoutes(core: ApiCore): Route[] {
 
 function variableRoutes(core: ApiCore): Route[] {
   const { state, variables } = core;
-  const cas = (c: RequestContext) => (c.query.has('cas') ? Number(c.query.get('cas')) : undefined);
+  const cas = (c: RequestContext) => parseCas(c.query);
   return [
     {
       method: 'GET',

@@ -10,6 +10,16 @@ import { HttpError, type SimVariable } from './sim-types';
 const PATH_RE = /^[a-zA-Z0-9-_~/]{1,128}$/;
 const MAX_BYTES = 64 * 1024;
 
+/** Nomad's `parseCAS`: an absent or empty `cas` means none; anything but an unsigned integer is 400. */
+export function parseCas(query: URLSearchParams): number | undefined {
+  const text = query.get('cas') ?? '';
+  if (text === '') return undefined;
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new HttpError(400, `can not parse cas: strconv.ParseUint: parsing ${JSON.stringify(text)}: invalid syntax`);
+  }
+  return Number(text);
+}
+
 /** Variable reads and writes. */
 export class VariableOperations {
   constructor(private readonly state: ClusterState) {}
@@ -34,8 +44,7 @@ export class VariableOperations {
     const input = (body ?? {}) as { Namespace?: unknown; Path?: unknown; Items?: unknown; Lock?: unknown };
     const namespace = typeof input.Namespace === 'string' && input.Namespace ? input.Namespace : queryNamespace;
     checkPath(path);
-    if (input.Path !== undefined && input.Path !== path)
-      throw new HttpError(400, `variable path "${String(input.Path)}" does not match request path "${path}"`);
+    // Nomad takes the path from the URL and overwrites the body's (variableUpsert).
     const items = checkItems(input.Items);
     const current = this.state.variable(namespace, path);
     if (cas !== undefined) checkCas(namespace, path, current, cas);
@@ -55,11 +64,13 @@ export class VariableOperations {
     });
   }
 
-  /** `DELETE /v1/var/:path[?cas=N]`; absent variables delete fine. */
+  /** `DELETE /v1/var/:path[?cas=N]`; absent variables delete fine without `cas`. */
   delete(namespace: string, path: string, cas: number | undefined): void {
     checkPath(path);
     const current = this.state.variable(namespace, path);
-    if (cas !== undefined && current && current.ModifyIndex !== cas) conflict(namespace, path, current);
+    // As svDeleteCASTxn: cas=0 deletes only an absent variable (a no-op), any other cas needs that exact index.
+    if (cas !== undefined && (cas === 0 ? current !== undefined : current?.ModifyIndex !== cas))
+      conflict(namespace, path, current);
     if (!current) return;
     this.state.commit(['vars'], (index) => {
       this.state.deleteVariable(current);

@@ -93,7 +93,8 @@ export function killCommand(executionId: string): string[] {
 }
 
 function exportLines(options: WrapOptions): string {
-  const variables: [string, string][] = [['CODEOCEAN', 'true'], ...Object.entries(options.env)];
+  // The request's variables first: CODEOCEAN and the execution id are the service's and cannot be overridden.
+  const variables: [string, string][] = [...Object.entries(options.env), ['CODEOCEAN', 'true']];
   variables.push([EXECUTION_ID_VARIABLE, options.executionId]);
   return variables
     .map(([name, value]) => {
