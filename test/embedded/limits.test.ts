@@ -1,6 +1,6 @@
 /**
- * Limits of runners on this machine (cgroup v1 memory and pids as root): memory blow-ups die with 137, fork bombs are
- * contained, and no process of an execution outlives it.
+ * Limits of runners on this machine (cgroup v1 memory, cpu and pids as root): memory blow-ups die with 137, a contended
+ * CPU is shared by cpuLimit, fork bombs are contained, and no process of an execution outlives it.
  */
 import { randomInt } from 'node:crypto';
 import { eventually } from '../support/eventually';
@@ -9,6 +9,8 @@ import { processesOfAllocation, processesRunning } from './processes';
 
 const MEMORY = '8-00000000-0000-4000-8000-0000000000a1';
 const PLAIN = '8-00000000-0000-4000-8000-0000000000a2';
+const LIGHT = '8-00000000-0000-4000-8000-0000000000a3';
+const HEAVY = '8-00000000-0000-4000-8000-0000000000a4';
 
 let h: Harness;
 beforeAll(async () => {
@@ -16,6 +18,8 @@ beforeAll(async () => {
   await Promise.all([
     h.backend.registerJob(runnerJob(MEMORY, { memoryLimit: 50 })),
     h.backend.registerJob(runnerJob(PLAIN)),
+    h.backend.registerJob(runnerJob(LIGHT, { cpuLimit: 20 })),
+    h.backend.registerJob(runnerJob(HEAVY, { cpuLimit: 2000 })),
   ]);
   await h.backend.settled();
 });
@@ -44,6 +48,31 @@ describe('the memory limit', () => {
     });
     const after = await bash(h.backend, MEMORY, 'head -c 20m /dev/zero | wc -c');
     expect(after).toEqual({ stdout: '20971520\n', stderr: '', exitCode: 0 });
+  });
+});
+
+describe('the CPU limit', () => {
+  it('shares a contended CPU in proportion to cpuLimit', async () => {
+    // Both runners get ready, wait for a line on stdin, then spin on the same CPU for the same wall time; bash's
+    // `time` reports the CPU time each one got.
+    const spin =
+      "cpu=$(awk '/Cpus_allowed_list/ {split($2, a, /[-,]/); print a[1]}' /proc/self/status); echo ready; read -r _; " +
+      'TIMEFORMAT=%U; time (timeout 2 taskset -c "$cpu" sh -c "while :; do :; done")';
+    const start = async (jobId: string) => {
+      const execution = await h.backend.exec({ jobId, command: ['bash', '-c', spin], privileged: false, tty: false });
+      const ready = new Promise((resolve) => execution.stdout.once('data', resolve));
+      const stderr = collect(execution.stderr);
+      execution.stdout.resume();
+      return { execution, ready, stderr };
+    };
+    const runs = await Promise.all([start(LIGHT), start(HEAVY)]);
+    await Promise.all(runs.map((run) => run.ready));
+    for (const run of runs) run.execution.stdin.end('go\n');
+    const [light, heavy] = await Promise.all(runs.map(async (run) => Number((await run.stderr).toString().trim())));
+    await Promise.all(runs.map((run) => run.execution.exited));
+    expect(heavy).toBeGreaterThan(0.2);
+    // 20 against 2000 shares: about 1:100 while both spin; contention from the rest of the machine blurs it.
+    expect((light ?? 1) / (heavy ?? 1)).toBeLessThan(0.3);
   });
 });
 
