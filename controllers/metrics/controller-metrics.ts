@@ -4,10 +4,13 @@
 import type { Registry } from 'prom-client';
 import { counterOf, gaugeOf, histogramOf } from './get-or-create';
 
-/** Outcomes of one reconcile, as the `result` label of `controller_runtime_reconcile_total`. */
+/**
+ * Outcomes of one reconcile. The `result` label of `controller_runtime_reconcile_total` takes controller-runtime's
+ * values: a terminal error counts as `error` there and in `controller_runtime_terminal_reconcile_errors_total`.
+ */
 export type ReconcileOutcome = 'success' | 'error' | 'requeue' | 'requeue_after' | 'terminal';
 
-const OUTCOMES: readonly ReconcileOutcome[] = ['success', 'error', 'requeue', 'requeue_after', 'terminal'];
+const RESULTS = ['success', 'error', 'requeue', 'requeue_after'] as const;
 
 /** What a controller reports. */
 export interface ControllerMetrics {
@@ -53,14 +56,14 @@ export function controllerMetrics(registry: Registry, controller: string, worker
     help: 'Maximum number of concurrent reconciles per controller.',
     labelNames: ['controller'] as const,
   });
-  for (const result of OUTCOMES) total.inc({ controller, result }, 0);
+  for (const result of RESULTS) total.inc({ controller, result }, 0);
   errors.inc({ controller }, 0);
   terminal.inc({ controller }, 0);
   active.set({ controller }, 0);
   max.set({ controller }, workers);
   return {
     reconciled(outcome, ms) {
-      total.inc({ controller, result: outcome });
+      total.inc({ controller, result: outcome === 'terminal' ? 'error' : outcome });
       if (outcome === 'error' || outcome === 'terminal') errors.inc({ controller });
       if (outcome === 'terminal') terminal.inc({ controller });
       time.observe({ controller }, ms / 1000);

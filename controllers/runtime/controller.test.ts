@@ -105,8 +105,10 @@ describe('Controller', () => {
     await clock.advanceAsync(60_000);
     expect(reconciler.runs).toHaveLength(1);
     const text = await registry.metrics();
-    expect(text).toContain('controller_runtime_reconcile_total{controller="test",result="terminal"} 1');
+    expect(text).toContain('controller_runtime_reconcile_total{controller="test",result="error"} 1');
     expect(text).toContain('controller_runtime_reconcile_errors_total{controller="test"} 1');
+    expect(text).toContain('controller_runtime_terminal_reconcile_errors_total{controller="test"} 1');
+    expect(text).not.toContain('result="terminal"');
   });
 
   it('runs a key again after the requested delay', async () => {

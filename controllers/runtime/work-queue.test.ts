@@ -136,6 +136,30 @@ describe('WorkQueue', () => {
 });
 
 describe('rate limiters', () => {
+  it('reports the unfinished work and the longest running key at scrape time, per queue', async () => {
+    const clock = new FakeClock();
+    const registry = new Registry();
+    const first = queue(clock, registry);
+    const second = new WorkQueue<string>({ name: 'other', clock, registry });
+    first.add('a');
+    first.add('b');
+    expect(await first.get()).toBe('a');
+    clock.advance(3000);
+    expect(await first.get()).toBe('b');
+    clock.advance(1500);
+    second.add('c');
+    const text = await registry.metrics();
+    expect(text).toContain('workqueue_unfinished_work_seconds{name="test"} 6');
+    expect(text).toContain('workqueue_longest_running_processor_seconds{name="test"} 4.5');
+    expect(text).toContain('workqueue_longest_running_processor_seconds{name="other"} 0');
+    first.done('a');
+    first.done('b');
+    const after = await registry.metrics();
+    expect(after).toContain('workqueue_unfinished_work_seconds{name="test"} 0');
+    first.shutDown();
+    expect(await registry.metrics()).not.toContain('workqueue_unfinished_work_seconds{name="test"}');
+  });
+
   it('caps the exponential backoff at its maximum', () => {
     const limiter = exponentialRateLimiter<string>({ baseMs: 5, maxMs: 1000 });
     const delays = Array.from({ length: 12 }, () => limiter.when('a'));

@@ -31,6 +31,7 @@ const NO_METRICS: WorkQueueMetrics = {
   queued: () => undefined,
   worked: () => undefined,
   retried: () => undefined,
+  close: () => undefined,
 };
 
 /** A de-duplicating, rate-limited work queue of keys. */
@@ -53,7 +54,8 @@ export class WorkQueue<K> {
     this.name = options.name;
     this.clock = options.clock;
     this.limiter = options.rateLimiter ?? defaultRateLimiter<K>(options.clock);
-    this.metrics = options.registry ? workQueueMetrics(options.registry, options.name) : NO_METRICS;
+    const inFlight = { startTimes: () => this.processing.values(), now: () => this.clock.now() };
+    this.metrics = options.registry ? workQueueMetrics(options.registry, options.name, inFlight) : NO_METRICS;
   }
 
   /** Keys waiting for a worker (not counting running or delayed ones). */
@@ -152,6 +154,7 @@ export class WorkQueue<K> {
     this.queue.clear();
     this.dirty.clear();
     this.metrics.depth(0);
+    this.metrics.close();
     this.getters.splice(0).forEach((resolve) => resolve(undefined));
   }
 
