@@ -236,6 +236,25 @@ export function describeExecutionsContract(getTarget: () => ApiTarget): void {
         await eventually(async () => (await probe()) === 410, { timeoutMs: 8000, intervalMs: 100 });
       });
 
+      it('destroys the runner when a program ignores Ctrl-\\ for 3 s after its time limit', async () => {
+        const own = await kit.claim(environmentId, 300);
+        const run = await kit.run(own, { command: 'trap "" QUIT; echo ready; sleep 100', timeLimit: 1 });
+        expect(run.terminal).toEqual({ type: 'timeout' });
+        expect(run.closed.code).toBe(1000);
+        const probe = async (): Promise<number> =>
+          (await kit.api('POST', `/runners/${own}/execute`, { command: 'true' })).status;
+        await eventually(async () => (await probe()) === 410, { timeoutMs: 8000, intervalMs: 100 });
+      });
+
+      it('keeps the runner of a program that ends on Ctrl-\\ after its time limit', async () => {
+        const own = await kit.claim(environmentId, 300);
+        const run = await kit.run(own, { command: 'echo ready; sleep 100', timeLimit: 1 });
+        expect(run.terminal).toEqual({ type: 'timeout' });
+        await new Promise((resolve) => setTimeout(resolve, 3500));
+        const check = await kit.run(own, { command: 'echo alive' });
+        expect(check.stdout).toBe('alive\r\n');
+      });
+
       it('tells a running execution that its runner was released', async () => {
         const own = await kit.claim(environmentId, 300);
         const socket = await kit.attach(await kit.execute(own, { command: 'echo ready; sleep 100' }));
