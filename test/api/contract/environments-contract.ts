@@ -4,6 +4,7 @@
 import type { ApiTarget } from '../support/api-target';
 import { ContractKit } from '../support/contract-kit';
 import { eventually } from '../../support/eventually';
+import { protocolProblems } from './message-schema';
 
 /** Registers the environment tests. */
 export function describeEnvironmentsContract(getTarget: () => ApiTarget): void {
@@ -148,6 +149,25 @@ export function describeEnvironmentsContract(getTarget: () => ApiTarget): void {
       expect(response.status).toBe(400);
       expect(response.json()).toEqual({ message: expect.any(String) });
       expect((await kit.api('GET', `/execution-environments/${id}`)).status).toBe(404);
+    });
+
+    it('ends a running execution with an error and Close 1000 when its environment is deleted', async () => {
+      const id = await kit.createEnvironment({ prewarmingPoolSize: 1 });
+      const runnerId = await kit.claim(id, 60);
+      const socket = await kit.attach(await kit.execute(runnerId, { command: 'echo ready; sleep 100' }));
+      await socket.waitFor((message) => message.type === 'stdout');
+      expect((await kit.api('DELETE', `/execution-environments/${id}`)).status).toBe(204);
+      const closed = await socket.closed;
+      expect(closed.code).toBe(1000);
+      expect(protocolProblems(socket.messages)).toEqual([]);
+      expect(socket.messages[socket.messages.length - 1]).toEqual({
+        type: 'error',
+        data: expect.stringMatching(/^(the allocation stopped as expected|Error executing the request)$/),
+      });
+      await eventually(async () => (await kit.api('GET', `/runners/${runnerId}/files`)).status === 410, {
+        timeoutMs: 10_000,
+        intervalMs: 20,
+      });
     });
 
     it('destroys the claimed runners of an environment that is replaced', async () => {
