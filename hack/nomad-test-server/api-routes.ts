@@ -29,7 +29,18 @@ export function apiRoutes(core: ApiCore): Route[] {
       method: 'PUT',
       path: '/v1/jobs',
       operation: 'registerJob',
-      handler: async (c) => ({ json: core.jobs.register(await c.body(), c.query.get('namespace') ?? undefined) }),
+      handler: async (c) => written(core.jobs.register(await c.body(), c.query.get('namespace') ?? undefined)),
+    },
+    {
+      method: 'PUT',
+      path: '/v1/job/:jobID',
+      operation: 'registerJob',
+      handler: async (c) => {
+        const body = await c.body();
+        const id = (body as { Job?: { ID?: unknown } } | null)?.Job?.ID;
+        if (typeof id === 'string' && id !== c.params.jobID) throw new HttpError(400, 'Job ID does not match name');
+        return written(core.jobs.register(body, c.query.get('namespace') ?? undefined));
+      },
     },
     {
       method: 'GET',
@@ -46,7 +57,7 @@ export function apiRoutes(core: ApiCore): Route[] {
       method: 'DELETE',
       path: '/v1/job/:jobID',
       operation: 'deregisterJob',
-      handler: (c) => ({ json: core.jobs.deregister(c.namespace, c.params.jobID ?? '', queryBool(c.query, 'purge')) }),
+      handler: (c) => written(core.jobs.deregister(c.namespace, c.params.jobID ?? '', queryBool(c.query, 'purge'))),
     },
     {
       method: 'GET',
@@ -113,6 +124,11 @@ export function apiRoutes(core: ApiCore): Route[] {
   ];
 }
 
+/** A write's answer: the response body, and its raft index as `X-Nomad-Index` (Nomad's `setIndex(resp, out.Index)`). */
+function written<T extends { Index: number }>(response: T): HandlerResult {
+  return { json: response, index: response.Index };
+}
+
 function variableRoutes(core: ApiCore): Route[] {
   const { state, variables } = core;
   const cas = (c: RequestContext) => parseCas(c.query);
@@ -177,7 +193,7 @@ async function listAllocations(state: ClusterState, c: RequestContext): Promise<
   const matches = filter ? compileFilter(filter) : () => true;
   const prefix = c.query.get('prefix') ?? '';
   const resources = queryBool(c.query, 'resources');
-  const taskStates = !c.query.has('task_states') || queryBool(c.query, 'task_states');
+  const taskStates = (c.query.get('task_states') ?? '') === '' || queryBool(c.query, 'task_states');
   const allocs = [...state.allocs.values()]
     .filter((a) => inNamespace(a.Namespace, c.namespace) && a.ID.startsWith(prefix))
     .filter((a) => matches(allocationWire(a, false)))

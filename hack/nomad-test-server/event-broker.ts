@@ -62,13 +62,18 @@ export class EventBroker {
   }
 }
 
-/** Parses `topic` query values (`Topic[:Key]`); throws a message for Nomad's 400 on more than one `:`. */
+/**
+ * Parses `topic` query values as Nomad's parseEventTopics: `Topic` alone means `Topic:*`, `Topic:` is the empty key
+ * (it matches events whose Key or FilterKeys hold ""), more than one `:` throws the message of Nomad's 400.
+ */
 export function parseTopics(values: readonly string[]): TopicFilter[] {
   if (values.length === 0) return [{ topic: '*', key: '*' }];
   return values.map((value) => {
     const parts = value.split(':');
-    if (parts.length > 2) throw new Error(`Invalid topic query: ${value}`);
-    return { topic: parts[0] ?? '*', key: parts[1] === undefined || parts[1] === '' ? '*' : parts[1] };
+    if (parts.length > 2) {
+      throw new Error(`error parsing topics: Invalid key value pair for topic, topic: ${value}`);
+    }
+    return { topic: parts[0] ?? '', key: parts.length === 1 ? '*' : (parts[1] ?? '') };
   });
 }
 

@@ -1,5 +1,5 @@
 /**
- * `GET /v1/event/stream` of the double: NDJSON frames `{"Index":N,"Events":[...]}`, the heartbeat `{}` at once and
+ * `GET /v1/event/stream` of the double (a hijacked `Connection: close` response, as Nomad >= 1.11.2): NDJSON frames `{"Index":N,"Events":[...]}`, the heartbeat `{}` at once and
  * then every `heartbeatMs`, topic and namespace filters, Nomad's start index rule (event-broker.ts). Fault switches:
  * drop every stream (the connection is cut, as by a server restart) and stall them (nothing more is written, not
  * even heartbeats: a silent partition).
@@ -42,14 +42,23 @@ export class EventStreams {
       path: '/v1/event/stream',
       operation: 'streamEvents',
       handler: (c) => {
+        // As EventStream in command/agent/event_endpoint.go: the index first (strconv.Atoi), then the topics.
+        const indexText = c.query.get('index') || '0';
+        if (!/^[+-]?\d+$/.test(indexText)) {
+          throw new HttpError(
+            400,
+            `Unable to parse index: strconv.Atoi: parsing ${JSON.stringify(indexText)}: invalid syntax`,
+          );
+        }
+        // A negative index becomes a huge uint64 on the server: newer than every entry.
+        const parsed = Number(indexText);
+        const index = parsed < 0 ? Number.MAX_SAFE_INTEGER : parsed;
         let topics;
         try {
           topics = parseTopics(c.query.getAll('topic'));
         } catch (error) {
-          throw new HttpError(400, (error as Error).message);
+          throw new HttpError(400, `Invalid topic query: ${(error as Error).message}`);
         }
-        const index = Number(c.query.get('index') ?? 0);
-        if (!Number.isInteger(index) || index < 0) throw new HttpError(400, 'Unable to parse index');
         return this.serve(c.res, state, clock, heartbeatMs, { topics, namespace: c.namespace, index, onFrame });
       },
     };
@@ -67,7 +76,11 @@ export class EventStreams {
       onFrame?: (frame: unknown) => void;
     },
   ): Promise<void> {
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });
+    // Nomad >= 1.11.2 hijacks the connection: a bare 200 with `Connection: close`, no chunked encoding, and the
+    // NDJSON body until the connection closes.
+    res.useChunkedEncodingByDefault = false;
+    res.shouldKeepAlive = false;
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache', Connection: 'close' });
     res.flushHeaders();
     const backlog: string[] = [];
     const flush = () => {

@@ -134,11 +134,19 @@ export function parseGoDuration(text: string): number | undefined {
   return Number(match[1]) * (scale[match[2] as string] ?? 1);
 }
 
-/** Go's `strconv.ParseBool` (`?purge` alone counts as true, as Nomad's bare flags do). */
+/**
+ * Nomad's `parseBool` of a query flag (Go `strconv.ParseBool`): absent or empty = false, `1 t T TRUE true True` and
+ * `0 f F FALSE false False` as Go spells them, anything else a 500 with Go's message (the agent does not code it).
+ */
 export function queryBool(query: URLSearchParams, name: string): boolean {
-  if (!query.has(name)) return false;
-  const value = (query.get(name) ?? '').toLowerCase();
-  return value === '' || value === '1' || value === 't' || value === 'true';
+  const value = query.get(name) ?? '';
+  if (value === '') return false;
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false;
+  throw new HttpError(
+    500,
+    `Failed to parse value of ${JSON.stringify(name)} (${value}) as a bool: strconv.ParseBool: parsing ${JSON.stringify(value)}: invalid syntax`,
+  );
 }
 
 /** The request's token (`X-Nomad-Token` wins over `Authorization: Bearer`). */

@@ -36,8 +36,10 @@ export class JobOperations {
     const existing = this.state.job(namespace, job.ID);
     if (request.EnforceIndex) enforceIndex(existing, request.JobModifyIndex ?? 0);
     if (existing && !existing.Stop && definitionOf(existing) === definitionOf(job)) {
+      // As Nomad: no new version, only an evaluation; JobModifyIndex answers the job's ModifyIndex (not its
+      // JobModifyIndex), the index a status change may have moved.
       const evaluation = this.commitEval(existing, 'job-register', 'EvaluationUpdated');
-      return registerResponse(evaluation, existing.JobModifyIndex);
+      return registerResponse(evaluation, existing.ModifyIndex);
     }
     const evaluation = this.state.commitWith(['jobs', 'evals'], (index) => {
       const stored: NomadJob = {
