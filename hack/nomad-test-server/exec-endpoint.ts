@@ -14,6 +14,8 @@ import type { ClusterState } from './cluster-state';
 import { tokenMatches, tokenOf } from './http-kit';
 
 const PATH_RE = /^\/v1\/client\/allocation\/([^/]+)\/exec$/;
+/** The spellings Go's strconv.ParseBool accepts. */
+const GO_BOOLS = ['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False'];
 const FRAME_BYTES = 1024;
 /** Unacknowledged output frames before the process output is paused. */
 const MAX_IN_FLIGHT = 256;
@@ -81,7 +83,7 @@ export class ExecEndpoint {
     const failure = this.check(allocationId, query);
     if (failure) return socket.close(failure.code, failure.reason.slice(0, 123));
     const command = JSON.parse(query.get('command') ?? '[]') as string[];
-    const tty = query.get('tty') === 'true';
+    const tty = ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(query.get('tty') ?? '');
     try {
       session.process = await this.runtime.exec(allocationId, command, tty);
     } catch (error) {
@@ -92,11 +94,33 @@ export class ExecEndpoint {
     this.pump(socket, session.process, tty, early);
   }
 
+  /**
+   * The checks in Nomad's order: the agent parses `command` and `tty` (500 -> 1011, Go's texts), then the client
+   * looks up the allocation (404), the task name (400), the command (400), the task's driver (`task not found`, 500)
+   * and its state (404 while not started or not running). 4xx-class errors close with 1008, 5xx with 1011.
+   */
   private check(allocationId: string, query: URLSearchParams): { code: number; reason: string } | undefined {
+    let command: unknown;
+    try {
+      command = JSON.parse(query.get('command') ?? '');
+    } catch (error) {
+      return { code: 1011, reason: `failed to marshal command into json: ${goJsonError(error)}` };
+    }
+    if (command !== null && (!Array.isArray(command) || !command.every((part) => typeof part === 'string'))) {
+      return { code: 1011, reason: 'failed to marshal command into json: json: cannot unmarshal into []string' };
+    }
+    const tty = query.get('tty') ?? '';
+    if (tty !== '' && !GO_BOOLS.includes(tty)) {
+      return {
+        code: 1011,
+        reason: `tty value is not a boolean: strconv.ParseBool: parsing ${JSON.stringify(tty)}: invalid syntax`,
+      };
+    }
     const alloc = this.state.allocs.get(allocationId);
     if (!alloc) return { code: 1008, reason: `Unknown allocation "${allocationId}"` };
     const task = query.get('task');
     if (!task) return { code: 1008, reason: 'must provide task name' };
+    if (!Array.isArray(command) || command.length === 0) return { code: 1008, reason: 'command is not present' };
     if (
       !(alloc.Job.TaskGroups ?? []).some(
         (g) => g.Name === alloc.TaskGroup && (g.Tasks ?? []).some((t) => t.Name === task),
@@ -104,21 +128,9 @@ export class ExecEndpoint {
     ) {
       return { code: 1011, reason: 'task not found' };
     }
-    let command: unknown;
-    try {
-      command = JSON.parse(query.get('command') ?? '');
-    } catch {
-      return { code: 1008, reason: 'failed to parse command' };
-    }
-    if (!Array.isArray(command) || command.length === 0 || !command.every((part) => typeof part === 'string')) {
-      return { code: 1008, reason: 'command is not present' };
-    }
-    const tty = query.get('tty');
-    if (tty !== null && tty !== 'true' && tty !== 'false') return { code: 1008, reason: `tty: invalid value ${tty}` };
-    const state = alloc.TaskStates[task]?.State;
-    if (alloc.ClientStatus === 'pending' && state !== 'running')
-      return { code: 1008, reason: `task "${task}" not started yet.` };
-    if (alloc.ClientStatus !== 'running' || state !== 'running')
+    const state = alloc.TaskStates[task];
+    if (!state?.StartedAt) return { code: 1008, reason: `task "${task}" not started yet.` };
+    if (alloc.ClientStatus !== 'running' || state.State !== 'running')
       return { code: 1008, reason: `task "${task}" is not running.` };
     return undefined;
   }
@@ -190,4 +202,10 @@ export class ExecEndpoint {
     this.breakAll();
     this.server.close();
   }
+}
+
+/** Roughly Go's encoding/json syntax error text for what JSON.parse rejected. */
+function goJsonError(error: unknown): string {
+  const message = (error as Error).message ?? '';
+  return /end of (JSON )?input/i.test(message) ? 'unexpected end of JSON input' : `invalid character in JSON`;
 }

@@ -6,6 +6,7 @@
  */
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import WebSocket from 'ws';
 import { startNomadTestServer, type NomadTestServer } from './nomad-test-server';
 
 const job = (id: string, image = 'debian:12') => ({
@@ -129,6 +130,48 @@ describe('the test server speaks Nomad on the wire', () => {
     const deleted = await call(`/v1/var/wire/v?cas=${written.ModifyIndex}`, { method: 'DELETE' });
     expect([deleted.status, await deleted.text()]).toEqual([204, '']);
     expect(server.violations).toEqual([]);
+  });
+});
+
+describe('exec errors on the test server', () => {
+  let server: NomadTestServer;
+  let allocationId = '';
+  beforeAll(async () => {
+    server = await startNomadTestServer({ runtime: 'mock' });
+    await fetch(`${server.url}/v1/jobs`, { method: 'PUT', body: JSON.stringify(job('exec-a')) });
+    await server.settled();
+    allocationId = [...server.state.allocs.values()].find((alloc) => alloc.JobID === 'exec-a')?.ID ?? '';
+  });
+  afterAll(async () => server.close());
+
+  /** Opens an exec session and resolves with its close code and reason. */
+  const closeOf = (allocation: string, query: string) =>
+    new Promise<[number, string]>((resolve) => {
+      const socket = new WebSocket(
+        `${server.url.replace('http', 'ws')}/v1/client/allocation/${allocation}/exec?${query}`,
+      );
+      socket.on('close', (code, reason) => resolve([code, reason.toString('utf8')]));
+      socket.on('error', () => undefined);
+    });
+  const argv = (command: unknown) => `command=${encodeURIComponent(JSON.stringify(command))}`;
+
+  it('upgrades first and closes with 1011 for what the agent cannot parse, 1008 for what the client refuses', async () => {
+    expect(await closeOf(allocationId, `task=default-task&command=%5B`)).toEqual([
+      1011,
+      'failed to marshal command into json: unexpected end of JSON input',
+    ]);
+    expect(await closeOf(allocationId, `task=default-task&${argv(['true'])}&tty=yes`)).toEqual([
+      1011,
+      'tty value is not a boolean: strconv.ParseBool: parsing "yes": invalid syntax',
+    ]);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect(await closeOf(unknown, `task=default-task&${argv(['true'])}`)).toEqual([
+      1008,
+      `Unknown allocation "${unknown}"`,
+    ]);
+    expect(await closeOf(allocationId, argv(['true']))).toEqual([1008, 'must provide task name']);
+    expect(await closeOf(allocationId, `task=default-task&${argv([])}`)).toEqual([1008, 'command is not present']);
+    expect(await closeOf(allocationId, `task=nope&${argv(['true'])}`)).toEqual([1011, 'task not found']);
   });
 });
 
