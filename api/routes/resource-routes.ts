@@ -73,7 +73,7 @@ async function resourceBody(req: Request, maxBytes: number, pathName?: string): 
   } catch (error) {
     throw new PoseidonError('Invalid', `the request body is not JSON: ${(error as Error).message}`);
   }
-  if (pathName !== undefined && isObject(document)) {
+  if (pathName !== undefined && isObject(document) && (isObject(document.metadata) || !('metadata' in document))) {
     const metadata = isObject(document.metadata) ? document.metadata : {};
     if (metadata.name === undefined) document = { ...document, metadata: { ...metadata, name: pathName } };
     else if (metadata.name !== pathName) {

@@ -4,7 +4,7 @@
  * 1 on an error (as `sync`).
  */
 import type { Command } from 'commander';
-import { EXIT_CHANGES } from './cli-error';
+import { CliError, EXIT_CHANGES } from './cli-error';
 import type { CliContext } from './cli-io';
 import { withClient } from './client-command';
 import { withConnectionOptions, type ConnectionFlags } from './connection';
@@ -29,6 +29,7 @@ export function registerDiff(program: Command, context: CliContext): void {
       .option('--prune', 'also show environments that are not in the files (what sync --prune deletes)')
       .option('-l, --selector <selector>', 'with --prune: only environments whose labels match'),
   ).action(async (flags: DiffFlags) => {
+    if (flags.selector !== undefined && !flags.prune) throw new CliError('--selector only applies with --prune');
     const selector = flags.selector === undefined ? undefined : parseSelector(flags.selector);
     const desired = await loadDesired(flags.filename, context.io, { requireSome: !flags.prune });
     await withClient(context, flags, async (client) => {

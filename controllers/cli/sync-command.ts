@@ -6,7 +6,7 @@
  * everything).
  */
 import type { Command } from 'commander';
-import { EXIT_CHANGES } from './cli-error';
+import { CliError, EXIT_CHANGES } from './cli-error';
 import type { CliContext } from './cli-io';
 import { withClient } from './client-command';
 import { withConnectionOptions, type ConnectionFlags } from './connection';
@@ -42,6 +42,7 @@ export function registerSync(program: Command, context: CliContext): void {
       .option('--wait', 'after applying, wait until every environment in the files has its prewarmed pool')
       .option('--timeout <duration>', 'how long --wait waits (e.g. 90s, 5m)', '5m'),
   ).action(async (flags: SyncFlags) => {
+    if (flags.selector !== undefined && !flags.prune) throw new CliError('--selector only applies with --prune');
     const selector = flags.selector === undefined ? undefined : parseSelector(flags.selector);
     const timeoutMs = parseDuration(flags.timeout, '--timeout');
     const desired = await loadDesired(flags.filename, context.io, { requireSome: flags.allowEmpty !== true });

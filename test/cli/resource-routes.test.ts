@@ -98,6 +98,8 @@ describe('resource routes', () => {
     const mismatch = await call('PUT', `${PATH}/one`, resource('two', 5));
     expect(mismatch.status).toBe(400);
     expect(mismatch.body?.message).toContain('does not match the name in the path "one"');
+    const metadata = await call('PUT', `${PATH}/one`, { ...resource('one', 5), metadata: 'one' });
+    expect(metadata.body?.details.issues).toEqual([{ path: 'metadata', message: 'must be an object, got "one"' }]);
     expect((await call('GET', `${PATH}/Not_A_Name`)).status).toBe(400);
     expect(await world.service.store.list('ExecutionEnvironment')).toEqual([]);
   });

@@ -182,6 +182,10 @@ describe('sync', () => {
     expect(allowed.code).toBe(2);
     expect(allowed.stdout).toContain('Plan: 0 to create, 0 to update, 3 to delete, 0 unchanged');
 
+    const selectorAlone = await world.cli(['sync', '-f', repo, '--selector', 'a=b']);
+    expect(selectorAlone).toMatchObject({ code: 1, stdout: '' });
+    expect(selectorAlone.stderr).toContain('--selector only applies with --prune');
+
     const missing = await world.cli(['sync', '-f', path.join(world.dir, 'nope')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('nope: no such file or directory');
