@@ -48,11 +48,25 @@ export function deregisterTemplateSteps(facts: EnvironmentFacts): Step[] {
   return [{ kind: 'deregisterJob', object: 'TemplateJob', jobId: facts.templateJob.id }];
 }
 
-/** The lifecycle states that write a status, and the conditions each implies. */
-export type EnvironmentPhase = 'registering' | 'updating' | 'starting' | 'failed' | 'depleting' | 'filling' | 'ready';
+/**
+ * The lifecycle states that write a status, and the conditions each implies. `rejected` is written when the backend
+ * refused the template as invalid (a terminal error, which the runtime does not retry).
+ */
+export type EnvironmentPhase =
+  | 'registering'
+  | 'updating'
+  | 'starting'
+  | 'failed'
+  | 'depleting'
+  | 'filling'
+  | 'ready'
+  | 'rejected';
 
-/** Writes the status for `phase` when it differs from the stored one. */
-export function statusSteps(facts: EnvironmentFacts, phase: EnvironmentPhase): Step[] {
+/**
+ * Writes the status for `phase` when it differs from the stored one. `detail` (the backend's reason for a rejection)
+ * is appended to the condition messages.
+ */
+export function statusSteps(facts: EnvironmentFacts, phase: EnvironmentPhase, detail?: string): Step[] {
   const environment = facts.environment;
   const statistics = facts.statistics;
   if (!environment?.metadata.resourceVersion || !statistics || !facts.template) return [];
@@ -61,7 +75,7 @@ export function statusSteps(facts: EnvironmentFacts, phase: EnvironmentPhase): S
     templateRevision: facts.template.meta[META_TEMPLATE_HASH],
     conditions: mergeConditions(
       environment.status?.conditions,
-      conditionsOf(phase, statistics),
+      conditionsOf(phase, statistics, detail),
       new Date(facts.now).toISOString(),
     ),
     idleRunners: statistics.idleRunners,
@@ -73,13 +87,14 @@ export function statusSteps(facts: EnvironmentFacts, phase: EnvironmentPhase): S
   return [{ kind: 'writeEnvironmentStatus', name, resourceVersion, status }];
 }
 
-function conditionsOf(phase: EnvironmentPhase, s: EnvironmentStatistics): ConditionValue[] {
+function conditionsOf(phase: EnvironmentPhase, s: EnvironmentStatistics, detail?: string): ConditionValue[] {
   const pool = `${s.idleRunners} of ${s.prewarmingPoolSize} idle runners ready, ${s.usedRunners} in use`;
   const [ready, progressing, degraded] = TABLE[phase];
+  const message = detail === undefined ? MESSAGES[phase] : `${MESSAGES[phase]}: ${detail}`;
   return [
-    { type: 'Ready', status: ready[0], reason: ready[1], message: `${MESSAGES[phase]}; ${pool}` },
-    { type: 'Progressing', status: progressing[0], reason: progressing[1], message: MESSAGES[phase] },
-    { type: 'Degraded', status: degraded[0], reason: degraded[1], message: MESSAGES[phase] },
+    { type: 'Ready', status: ready[0], reason: ready[1], message: `${message}; ${pool}` },
+    { type: 'Progressing', status: progressing[0], reason: progressing[1], message },
+    { type: 'Degraded', status: degraded[0], reason: degraded[1], message },
   ];
 }
 
@@ -102,6 +117,11 @@ const TABLE: Record<EnvironmentPhase, readonly [Cell, Cell, Cell]> = {
   ],
   filling: [['False', 'PoolFilling'], ['True', 'PoolFilling'], AS_EXPECTED],
   ready: [['True', 'PoolReady'], ['False', 'Converged'], AS_EXPECTED],
+  rejected: [
+    ['False', 'TemplateRejected'],
+    ['False', 'TemplateRejected'],
+    ['True', 'TemplateRejected'],
+  ],
 };
 const MESSAGES: Record<EnvironmentPhase, string> = {
   registering: 'the template job is being registered',
@@ -111,4 +131,5 @@ const MESSAGES: Record<EnvironmentPhase, string> = {
   depleting: 'the prewarming pool is below its alert threshold and refilling',
   filling: 'the prewarming pool is filling',
   ready: 'the template job runs and the prewarming pool is full',
+  rejected: 'the backend rejected the template job; change the spec',
 };

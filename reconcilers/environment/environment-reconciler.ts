@@ -6,18 +6,19 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { hasErrorCode } from '../../crds/errors';
 import type { ResourceStore } from '../../crds/store/store';
 import type { DesiredState } from '../desired-state';
 import { reconcilerMetrics, type ReconcilerMetrics } from '../metrics/reconciler-metrics';
 import { parseEnvironmentKey, templateJobId } from '../naming';
 import type { Clock, JobsPort, ObservedState } from '../ports';
 import { resultOf, type ReconcileContext, type ReconcileResult, type Reconciler, reconcileLogger } from '../reconciler';
-import { applySteps } from '../shared/apply-steps';
+import { applySteps, type StepPorts } from '../shared/apply-steps';
 import { Expectations } from '../shared/expectations';
 import { describeSteps } from '../shared/steps';
 import { environmentStatisticsOf, type EnvironmentStatistics } from '../statistics/pool-statistics';
 import { renderTemplateJob, type RenderOptions } from '../template/render-template';
-import { templateDigest, type EnvironmentFacts } from './environment-facts';
+import { statusSteps, templateDigest, type EnvironmentFacts } from './environment-facts';
 import { planEnvironment } from './plan-environment';
 
 /** Tunables of the {@link EnvironmentReconciler}. */
@@ -69,7 +70,11 @@ export class EnvironmentReconciler implements Reconciler {
     const facts = this.load(environmentId, now, log);
     const plan = planEnvironment(facts);
     if (plan.steps.length > 0) log.debug({ state: plan.state, steps: describeSteps(plan.steps) }, 'plan');
-    const applied = await applySteps({ ...this.deps, metrics: this.metrics }, 'environment', plan.steps, log);
+    const ports = { ...this.deps, metrics: this.metrics };
+    const applied = await applySteps(ports, 'environment', plan.steps, log).catch(async (error: unknown) => {
+      if (isRejection(error)) await this.recordRejection(ports, facts, error, log);
+      throw error;
+    });
     for (const { step } of applied) {
       if (step.kind === 'registerJob') this.expectations.expect(key, step.expectation, now);
     }
@@ -103,6 +108,19 @@ export class EnvironmentReconciler implements Reconciler {
     };
   }
 
+  /**
+   * A terminal error (the backend refused the template as invalid) is not retried by the runtime, so it is recorded
+   * in the status, where operators see it; the next spec change reconciles again. A failing status write changes
+   * nothing about the error, which the caller rethrows.
+   */
+  private async recordRejection(ports: StepPorts, facts: EnvironmentFacts, error: Error, log: Logger): Promise<void> {
+    try {
+      await applySteps(ports, 'environment', statusSteps(facts, 'rejected', error.message), log);
+    } catch (statusError) {
+      log.debug({ err: statusError }, 'could not record the rejection in the status');
+    }
+  }
+
   private publish(key: string, statistics: EnvironmentStatistics | undefined): void {
     const labels = { environment_id: key };
     if (!statistics) {
@@ -115,4 +133,9 @@ export class EnvironmentReconciler implements Reconciler {
     this.metrics.usedRunners.set(labels, statistics.usedRunners);
     this.metrics.desiredIdleRunners.set(labels, statistics.prewarmingPoolSize);
   }
+}
+
+/** A terminal error: the backend refused a write as invalid, and retrying the same write cannot help. */
+function isRejection(error: unknown): error is Error {
+  return hasErrorCode(error, 'Invalid') && !error.retryable;
 }
