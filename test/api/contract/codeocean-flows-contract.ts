@@ -55,7 +55,7 @@ export function describeCodeOceanFlows(getTarget: () => ApiTarget): void {
       return {
         id,
         dockerImage: getTarget().image,
-        poolSize: 3,
+        poolSize: 5,
         cpuLimit: 20,
         memoryLimit: 256,
         networkEnabled: false,

@@ -158,29 +158,25 @@ export function describeRunnersContract(getTarget: () => ApiTarget): void {
     });
 
     it('expires an inactive runner; file operations restart the timer, registering an execution does not', async () => {
-      const touched = await kit.claim(environmentId, 2);
-      const untouched = await kit.claim(environmentId, 2);
+      const touched = await kit.claim(environmentId, 3);
+      const untouched = await kit.claim(environmentId, 3);
       const started = Date.now();
-      const keepTouching = async (): Promise<void> => {
-        while (Date.now() - started < 3200) {
-          expect((await kit.api('GET', `/runners/${touched}/files`)).status).toBe(200);
-          await kit.api('POST', `/runners/${untouched}/execute`, { command: 'true' });
-          await new Promise((resolve) => setTimeout(resolve, 400));
-        }
-      };
-      await keepTouching();
+      while (Date.now() - started < 4500) {
+        expect((await kit.api('GET', `/runners/${touched}/files`)).status).toBe(200);
+        await kit.api('POST', `/runners/${untouched}/execute`, { command: 'true' });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
       expect(await status(untouched)).toBe(410);
       expect(await status(touched)).toBe(200);
-      await eventually(async () => (await status(touched)) === 410, { timeoutMs: 5000, intervalMs: 50 });
+      await eventually(async () => (await status(touched)) === 410, { timeoutMs: 8000, intervalMs: 50 });
     });
 
     it('counts a WebSocket attach as activity', async () => {
-      const runnerId = await kit.claim(environmentId, 2);
+      const runnerId = await kit.claim(environmentId, 4);
       const started = Date.now();
-      while (Date.now() - started < 3000) {
+      while (Date.now() - started < 6000) {
         const run = await kit.run(runnerId, { command: 'true' });
         expect(run.terminal).toEqual({ type: 'exit', data: 0 });
-        await new Promise((resolve) => setTimeout(resolve, 500));
       }
       expect(await status(runnerId)).toBe(200);
     });

@@ -87,9 +87,21 @@ export class ContractKit {
     );
   }
 
-  /** Claims a runner of `environmentId`; returns its id. */
+  /**
+   * Claims a runner of `environmentId`; returns its id. Pools refill asynchronously and a claim never waits, so a
+   * 500 NOMAD_OVERLOAD is retried until an idle runner appears (as CodeOcean does while validating an environment);
+   * tests of the 500 itself call the route directly.
+   */
   async claim(environmentId: number, inactivityTimeout = 0): Promise<string> {
-    const response = await this.api('POST', '/runners', { executionEnvironmentId: environmentId, inactivityTimeout });
+    const body = { executionEnvironmentId: environmentId, inactivityTimeout };
+    const response = await eventually(
+      async () => {
+        const answer = await this.api('POST', '/runners', body);
+        const overloaded = answer.status === 500 && answer.text.includes('"NOMAD_OVERLOAD"');
+        return overloaded ? false : answer;
+      },
+      { timeoutMs: 30_000, intervalMs: 20, message: `an idle runner of environment ${environmentId}` },
+    );
     if (response.status !== 200) throw new Error(`claim failed: ${response.status} ${response.text}`);
     return response.json<{ runnerId: string }>().runnerId;
   }
