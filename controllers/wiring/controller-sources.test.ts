@@ -4,7 +4,7 @@
  */
 import pino from 'pino';
 import { MemoryStore } from '../../crds/store/memory-store';
-import type { RunnerLossCause } from '../../reconcilers/ports';
+import type { JobState, RunnerLossCause } from '../../reconcilers/ports';
 import { environment, runner, runnerName } from '../../test/crds/builders';
 import { DesiredCache } from '../cache/desired-cache';
 import type { Source } from '../runtime/source';
@@ -21,7 +21,11 @@ function world() {
   const losses = new Map<string, RunnerLossCause>();
   const changeListeners = new Set<(ids: readonly string[]) => void>();
   const resyncListeners = new Set<() => void>();
+  /** Ids of the backend's jobs. */
+  const jobs = new Set<string>();
   const observed = {
+    jobsWithPrefix: (prefix: string) =>
+      [...jobs].filter((id) => id.startsWith(prefix)).map((id) => ({ id }) as unknown as JobState),
     onChange(listener: (ids: readonly string[]) => void) {
       changeListeners.add(listener);
       return () => void changeListeners.delete(listener);
@@ -32,7 +36,7 @@ function world() {
     },
   };
   const clear = () => Object.values(queued).forEach((set) => set.clear());
-  return { queued, queues, losses, observed, changeListeners, resyncListeners, clear };
+  return { queued, queues, losses, jobs, observed, changeListeners, resyncListeners, clear };
 }
 
 describe('controller sources', () => {
@@ -83,6 +87,22 @@ describe('controller sources', () => {
     expect(w.queued.environments).toEqual(new Set(['5', '6']));
     expect(w.queued.pools).toEqual(new Set(['5', '6']));
     expect(w.queued.runners).toEqual(new Set([runnerName(5, 1), runnerName(6, 3)]));
+  });
+
+  it('enqueues the runner jobs of an environment that appears or changes its spec, not on status writes', async () => {
+    w.jobs.add(runnerName(9, 7));
+    w.jobs.add(runnerName(90, 8));
+    w.clear();
+    const created = await store.create('ExecutionEnvironment', environment('env-9', 9));
+    expect(w.queued.runners).toEqual(new Set([runnerName(9, 7)]));
+    w.clear();
+    const status = await store.updateStatus('ExecutionEnvironment', 'env-9', created.metadata.resourceVersion ?? '', {
+      idleRunners: 0,
+    });
+    expect(w.queued.runners).toEqual(new Set());
+    expect(w.queued.pools).toEqual(new Set(['9']));
+    await store.update('ExecutionEnvironment', { ...status, spec: { ...status.spec, cpuLimit: 80 } });
+    expect(w.queued.runners).toEqual(new Set([runnerName(9, 7)]));
   });
 
   it('reports a claimed runner deleted without a cause as deregistered, and ignores idle ones', async () => {

@@ -6,14 +6,20 @@
  */
 import type { DesiredChange } from '../cache/desired-cache';
 import type { DesiredState } from '../../reconcilers/desired-state';
-import type { RunnerLossReporter } from '../../reconcilers/ports';
+import type { ObservedState, RunnerLossReporter } from '../../reconcilers/ports';
 import { changeSource, type Source } from '../runtime/source';
-import { enqueueEverything, enqueueForDesired, enqueueForJobs, type ReconcileQueues } from './enqueue-keys';
+import {
+  enqueueEverything,
+  enqueueForDesired,
+  enqueueForJobs,
+  enqueueRunnersOfEnvironment,
+  type ReconcileQueues,
+} from './enqueue-keys';
 
 /** What {@link controllerSources} subscribes to. */
 export interface SourceDeps {
   readonly desired: DesiredState & { onChange(listener: (change: DesiredChange) => void): () => void };
-  readonly observed: {
+  readonly observed: Pick<ObservedState, 'jobsWithPrefix'> & {
     onChange(listener: (jobIds: readonly string[]) => void): () => void;
     onResync(listener: () => void): () => void;
   };
@@ -31,6 +37,7 @@ export function controllerSources(deps: SourceDeps): Source[] {
       (listener) => desired.onChange(listener),
       (change) => {
         enqueueForDesired(queues, change);
+        enqueueRunnersOfEnvironment(queues, desired, observed, change);
         reportDeletedClaim(losses, change);
       },
     ),

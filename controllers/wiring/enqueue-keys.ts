@@ -4,7 +4,8 @@
  */
 import type { DesiredChange } from '../cache/desired-cache';
 import type { DesiredState } from '../../reconcilers/desired-state';
-import { environmentKey, parseRunnerId, parseTemplateJobId } from '../../reconcilers/naming';
+import { environmentKey, parseRunnerId, parseTemplateJobId, runnerJobPrefix } from '../../reconcilers/naming';
+import type { ObservedState } from '../../reconcilers/ports';
 
 /** The queues changes are routed to. */
 export interface ReconcileQueues {
@@ -53,4 +54,28 @@ export function enqueueForJobs(queues: ReconcileQueues, jobIds: readonly string[
 export function enqueueEverything(queues: ReconcileQueues, desired: DesiredState): void {
   for (const environment of desired.environments()) environmentChanged(queues, environment.spec.id);
   for (const runner of desired.runners()) queues.runners.enqueue(runner.metadata.name);
+}
+
+/**
+ * An environment appeared, went away or changed its spec: every runner of it is reconciled, the Runner resources and
+ * the runner jobs without one. The runner reconciler's decisions depend on the environment (adopting a job the
+ * original service left needs the environment to exist; a runner of a deleted environment is destroyed), and a
+ * runner job without a resource has no other change that would enqueue it. Status-only writes enqueue nothing here.
+ */
+export function enqueueRunnersOfEnvironment(
+  queues: ReconcileQueues,
+  desired: Pick<DesiredState, 'runnersOf'>,
+  observed: Pick<ObservedState, 'jobsWithPrefix'>,
+  change: DesiredChange,
+): void {
+  if (change.kind !== 'ExecutionEnvironment') return;
+  const previous = change.previous;
+  if (change.type === 'modified' && previous?.metadata.generation === change.object.metadata.generation) return;
+  const ids = new Set([change.object.spec.id, ...(previous ? [previous.spec.id] : [])]);
+  for (const id of ids) {
+    for (const runner of desired.runnersOf(id)) queues.runners.enqueue(runner.metadata.name);
+    for (const job of observed.jobsWithPrefix(runnerJobPrefix(id))) {
+      if (parseRunnerId(job.id) === id) queues.runners.enqueue(job.id);
+    }
+  }
 }
