@@ -73,6 +73,24 @@ describe('pools of the real service', () => {
     await eventually(() => world.world.settledPool(12, 2), settle);
   });
 
+  it('gives concurrent claims distinct runners and answers the rest with NOMAD_OVERLOAD', async () => {
+    expect(await world.api.putEnvironment(14, { prewarmingPoolSize: 8 })).toBe(201);
+    await eventually(() => world.world.settledPool(14, 8), settle);
+    const responses = await Promise.all(Array.from({ length: 24 }, () => world.api.claimResponse(14)));
+    const granted = responses.filter((r) => r.status === 200).map((r) => r.json<{ runnerId: string }>().runnerId);
+    const refused = responses.filter((r) => r.status !== 200);
+    expect(granted.length).toBeGreaterThanOrEqual(8);
+    expect(new Set(granted).size).toBe(granted.length);
+    for (const response of refused) expect(response.json()).toMatchObject({ errorCode: 'NOMAD_OVERLOAD' });
+    const pool = await eventually(() => world.world.settledPool(14, 8), settle);
+    expect(
+      pool.runners
+        .filter((r) => r.claimed)
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual([...granted].sort());
+  });
+
   it('tears down every job of a deleted environment, claimed runners included', async () => {
     expect(await world.api.putEnvironment(13, { prewarmingPoolSize: 3 })).toBe(201);
     await eventually(() => world.world.settledPool(13, 3), settle);
