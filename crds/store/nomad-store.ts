@@ -55,6 +55,8 @@ interface Entry {
 
 const FOLDERS: Record<ResourceKind, string> = { ExecutionEnvironment: 'environments', Runner: 'runners' };
 const ITEM = 'resource';
+/** Variable reads in flight while loading (Nomad allows 100 connections per client IP by default). */
+const READ_CONCURRENCY = 32;
 /** Attempts of a write without a resourceVersion precondition that keeps meeting concurrent writers. */
 const WRITE_ATTEMPTS = 5;
 
@@ -283,9 +285,15 @@ export class NomadStore implements ResourceStore {
       if (!listed.has(path) && entry.index <= index) this.forget(path, index);
     }
     const changed = items.filter((item) => (this.cache.get(item.Path)?.index ?? 0) < item.ModifyIndex);
-    for (let i = 0; i < changed.length; i += 16) {
-      await Promise.all(changed.slice(i, i + 16).map((item) => this.refresh(item.Path)));
-    }
+    // Nomad lists variables without their Items: each changed one is read, READ_CONCURRENCY at a time.
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < changed.length) {
+        const item = changed[next++];
+        if (item) await this.refresh(item.Path);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, changed.length) }, worker));
     return index;
   }
 

@@ -1,5 +1,6 @@
 /**
- * The whole service on the Nomad backend, end to end against the Nomad API test server: an environment created over
+ * The whole service on the Nomad backend, end to end against the Nomad API test server (or the real agent named by
+ * `NOMAD_ADDR`): an environment created over
  * the REST API becomes a template job and a warm pool of runner jobs; a claim is mirrored into the runner job's
  * `config` meta; files and executions go through Nomad's alloc exec WebSocket; a release purges the job; a restart
  * of the service keeps claimed runners; an environment update rolls the idle runners. Assertions are on the Nomad
@@ -7,7 +8,7 @@
  */
 import { eventually } from '../support/eventually';
 import { base64, ContractKit } from '../api/support/contract-kit';
-import { configMeta, runnerJobs, runnerTask, runningAllocationId, templateJob } from './support/cluster-view';
+import { configMeta, runnerTask } from './support/cluster-view';
 import { startNomadService, type NomadServiceFixture } from './support/nomad-service';
 
 jest.setTimeout(120_000);
@@ -25,25 +26,25 @@ afterAll(async () => {
   await fixture?.close();
 });
 
-/** Waits until environment `id` has exactly `count` idle runner jobs and `used` claimed ones in Nomad. */
+/** Waits until environment `id` has exactly `idle` idle runner jobs and `used` claimed ones in Nomad. */
 async function poolSettled(id: number, idle: number, used: number): Promise<void> {
   await eventually(
     async () => {
-      const jobs = runnerJobs(fixture.server, id);
+      const jobs = await fixture.nomad.runnerJobs(id);
       const claimed = jobs.filter((job) => configMeta(job).used === 'true').length;
-      const running = jobs.filter((job) => runningAllocationId(fixture.server, job.ID)).length;
+      const running = await Promise.all(jobs.map((job) => fixture.nomad.runningAllocationId(job.ID)));
       const stats = (await kit.api('GET', '/statistics/execution-environments')).json<
         Record<string, { idleRunners: number; usedRunners: number }>
       >()[String(id)];
       return (
         jobs.length === idle + used &&
         claimed === used &&
-        running === idle + used &&
+        running.every((allocation) => allocation !== undefined) &&
         stats?.idleRunners === idle &&
         stats.usedRunners === used
       );
     },
-    { timeoutMs: 30_000, intervalMs: 25, message: `environment ${id}: ${idle} idle and ${used} used runner jobs` },
+    { timeoutMs: 60_000, intervalMs: 50, message: `environment ${id}: ${idle} idle and ${used} used runner jobs` },
   );
 }
 
@@ -51,9 +52,9 @@ describe('the service on the Nomad backend', () => {
   it('registers the template job and warms the pool with runner jobs derived from it', async () => {
     const id = await kit.createEnvironment({ prewarmingPoolSize: 2 });
     await poolSettled(id, 2, 0);
-    const template = templateJob(fixture.server, id);
+    const template = await fixture.nomad.templateJob(id);
     expect(configMeta(template)).toMatchObject({ prewarmingPoolSize: '2' });
-    for (const job of [template, ...runnerJobs(fixture.server, id)]) {
+    for (const job of [template, ...(await fixture.nomad.runnerJobs(id))]) {
       expect(job?.Type).toBe('batch');
       expect(runnerTask(job).config).toMatchObject({
         image: fixture.target.image,
@@ -79,14 +80,11 @@ describe('the service on the Nomad backend', () => {
     const id = await kit.createEnvironment({ prewarmingPoolSize: 1 });
     await poolSettled(id, 1, 0);
     const runnerId = await kit.claim(id, 120);
-    await eventually(() => configMeta(fixture.server.state.jobs.get(`default\u0000${runnerId}`)).used === 'true', {
+    await eventually(async () => configMeta(await fixture.nomad.job(runnerId)).used === 'true', {
       timeoutMs: 10_000,
       message: 'claim mirrored into the runner job meta',
     });
-    expect(configMeta(fixture.server.state.jobs.get(`default\u0000${runnerId}`))).toMatchObject({
-      used: 'true',
-      timeout: '120',
-    });
+    expect(configMeta(await fixture.nomad.job(runnerId))).toMatchObject({ used: 'true', timeout: '120' });
     await poolSettled(id, 1, 1);
 
     await kit.patch(runnerId, { copy: [{ path: 'src/main.py', content: base64('print("hi from nomad")\n') }] });
@@ -115,7 +113,7 @@ describe('the service on the Nomad backend', () => {
 
     const released = await kit.api('DELETE', `/runners/${runnerId}`);
     expect(released.status).toBe(204);
-    await eventually(() => !fixture.server.state.jobs.has(`default\u0000${runnerId}`), {
+    await eventually(async () => (await fixture.nomad.job(runnerId)) === undefined, {
       timeoutMs: 10_000,
       message: 'released runner job purged',
     });
@@ -129,13 +127,13 @@ describe('the service on the Nomad backend', () => {
     const runnerId = await kit.claim(id, 300);
     await kit.patch(runnerId, { copy: [{ path: 'kept.txt', content: base64('survives') }] });
     await poolSettled(id, 2, 1);
-    const before = new Set(runnerJobs(fixture.server, id).map((job) => job.ID));
+    const before = new Set((await fixture.nomad.runnerJobs(id)).map((job) => job.ID));
 
     await fixture.restart();
     kit = new ContractKit(fixture.target);
 
     await poolSettled(id, 2, 1);
-    expect(new Set(runnerJobs(fixture.server, id).map((job) => job.ID))).toEqual(before);
+    expect(new Set((await fixture.nomad.runnerJobs(id)).map((job) => job.ID))).toEqual(before);
     const run = await kit.run(runnerId, { command: 'cat kept.txt', timeLimit: 20 });
     expect(run.stdout).toBe('survives');
     expect(run.terminal).toEqual({ type: 'exit', data: 0 });
@@ -146,9 +144,7 @@ describe('the service on the Nomad backend', () => {
     await poolSettled(id, 2, 0);
     const claimed = await kit.claim(id, 300);
     await poolSettled(id, 2, 1);
-    const oldIdle = runnerJobs(fixture.server, id)
-      .map((job) => job.ID)
-      .filter((jobId) => jobId !== claimed);
+    const oldIdle = (await fixture.nomad.runnerJobs(id)).map((job) => job.ID).filter((jobId) => jobId !== claimed);
 
     const updated = await kit.api('PUT', `/execution-environments/${id}`, {
       id,
@@ -162,17 +158,18 @@ describe('the service on the Nomad backend', () => {
     expect(updated.status).toBe(204);
 
     await eventually(
-      () => {
-        const idle = runnerJobs(fixture.server, id).filter((job) => job.ID !== claimed);
+      async () => {
+        const idle = (await fixture.nomad.runnerJobs(id)).filter((job) => job.ID !== claimed);
+        const running = await Promise.all(idle.map((job) => fixture.nomad.runningAllocationId(job.ID)));
         return (
           idle.length === 2 &&
           idle.every((job) => !oldIdle.includes(job.ID) && runnerTask(job).resources.CPU === 30) &&
-          idle.every((job) => runningAllocationId(fixture.server, job.ID) !== undefined)
+          running.every((allocation) => allocation !== undefined)
         );
       },
       { timeoutMs: 30_000, intervalMs: 25, message: 'idle runners replaced by ones with the new settings' },
     );
-    expect(runnerTask(templateJob(fixture.server, id)).resources).toMatchObject({ CPU: 30, MemoryMaxMB: 300 });
+    expect(runnerTask(await fixture.nomad.templateJob(id)).resources).toMatchObject({ CPU: 30, MemoryMaxMB: 300 });
     const run = await kit.run(claimed, { command: 'echo still-here', timeLimit: 20 });
     expect(run.stdout).toContain('still-here');
   });
@@ -182,9 +179,12 @@ describe('the service on the Nomad backend', () => {
     await poolSettled(id, 2, 0);
     await kit.claim(id, 300);
     expect((await kit.api('DELETE', `/execution-environments/${id}`)).status).toBe(204);
-    await eventually(() => runnerJobs(fixture.server, id).length === 0 && !templateJob(fixture.server, id), {
-      timeoutMs: 20_000,
-      message: 'template and runner jobs purged',
-    });
+    await eventually(
+      async () => (await fixture.nomad.runnerJobs(id)).length === 0 && !(await fixture.nomad.templateJob(id)),
+      {
+        timeoutMs: 20_000,
+        message: 'template and runner jobs purged',
+      },
+    );
   });
 });

@@ -1,18 +1,55 @@
 /**
- * Read-only questions about the Nomad API test server's state, phrased the way the end-to-end suites assert the
- * world: which jobs of an environment exist, what their `config` meta says, which allocation runs a runner.
+ * Questions about the cluster's state, asked over Nomad's HTTP API (so they work against the Nomad API test server
+ * and a real agent alike), phrased the way the end-to-end suites assert the world: which jobs of an environment
+ * exist, what their `config` meta says, which allocation runs a runner.
  */
-import type { NomadJob } from '../../../controllers/backends/nomad/nomad-wire';
-import type { NomadTestServer } from '../../../hack/nomad-test-server/nomad-test-server';
+import type { NomadAllocListStub, NomadJob, NomadJobListStub } from '../../../controllers/backends/nomad/nomad-wire';
 
-/** The runner jobs (`<envId>-<uuid>`) of environment `environmentId` that are not stopped. */
-export function runnerJobs(server: NomadTestServer, environmentId: number): NomadJob[] {
-  return [...server.state.jobs.values()].filter((job) => job.ID.startsWith(`${environmentId}-`) && !job.Stop);
-}
+/** Read access to one Nomad agent. */
+export class ClusterView {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+    private readonly namespace = 'default',
+  ) {}
 
-/** The template job of environment `environmentId`, if registered. */
-export function templateJob(server: NomadTestServer, environmentId: number): NomadJob | undefined {
-  return [...server.state.jobs.values()].find((job) => job.ID === `template-${environmentId}`);
+  /** The full job, or undefined when Nomad does not know it. */
+  async job(id: string): Promise<NomadJob | undefined> {
+    const response = await this.get(`/v1/job/${encodeURIComponent(id)}`);
+    if (response.status === 404) return undefined;
+    return (await this.json(response)) as NomadJob;
+  }
+
+  /** The template job of environment `environmentId`, if registered. */
+  templateJob(environmentId: number): Promise<NomadJob | undefined> {
+    return this.job(`template-${environmentId}`);
+  }
+
+  /** The runner jobs (`<envId>-<uuid>`) of environment `environmentId` that are not stopped, read in full. */
+  async runnerJobs(environmentId: number): Promise<NomadJob[]> {
+    const response = await this.get(`/v1/jobs?prefix=${encodeURIComponent(`${environmentId}-`)}`);
+    const stubs = (await this.json(response)) as NomadJobListStub[];
+    const jobs = await Promise.all(stubs.filter((stub) => !stub.Stop).map((stub) => this.job(stub.ID)));
+    return jobs.filter((job): job is NomadJob => job !== undefined && !job.Stop);
+  }
+
+  /** The id of the running allocation of job `jobId`, if any. */
+  async runningAllocationId(jobId: string): Promise<string | undefined> {
+    const response = await this.get(`/v1/job/${encodeURIComponent(jobId)}/allocations`);
+    const allocations = (await this.json(response)) as NomadAllocListStub[];
+    return allocations.find((alloc) => alloc.ClientStatus === 'running' && alloc.DesiredStatus === 'run')?.ID;
+  }
+
+  private get(path: string): Promise<Response> {
+    const url = new URL(path, this.baseUrl);
+    url.searchParams.set('namespace', this.namespace);
+    return fetch(url, { headers: this.token ? { 'X-Nomad-Token': this.token } : {} });
+  }
+
+  private async json(response: Response): Promise<unknown> {
+    if (!response.ok) throw new Error(`Nomad ${response.url} answered ${response.status}: ${await response.text()}`);
+    return response.json();
+  }
 }
 
 /** The `config` task group meta of a job (Poseidon's persistent state: `used`, `timeout`, `prewarmingPoolSize`). */
@@ -26,11 +63,4 @@ export function runnerTask(job: NomadJob | undefined) {
     (candidate) => candidate.Name === 'default-task',
   );
   return { config: (task?.Config ?? {}) as Record<string, unknown>, resources: task?.Resources ?? {} };
-}
-
-/** The id of the running allocation of job `jobId`, if any. */
-export function runningAllocationId(server: NomadTestServer, jobId: string): string | undefined {
-  return [...server.state.allocs.values()].find(
-    (alloc) => alloc.JobID === jobId && alloc.ClientStatus === 'running' && alloc.DesiredStatus === 'run',
-  )?.ID;
 }
