@@ -2,6 +2,7 @@
  * What a program inside a runner can and cannot see or do: real sandboxes on this machine.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { hostname as hostname_ } from 'node:os';
 import { bash, run, runnerJob, startHarness, type Harness } from './embedded-harness';
@@ -9,14 +10,27 @@ import { bash, run, runnerJob, startHarness, type Harness } from './embedded-har
 const A = '7-00000000-0000-4000-8000-00000000000a';
 const B = '7-00000000-0000-4000-8000-00000000000b';
 
+/** Host secrets only root may read, made before the first execution scans /etc (as root; removed afterwards). */
+const secretTag = randomBytes(6).toString('hex');
+const SECRET_FILE = `/etc/poseidon-test-secret-${secretTag}`;
+const SECRET_DIR = `/etc/poseidon-test-private-${secretTag}`;
+const asRoot = process.getuid?.() === 0;
+
 let h: Harness;
 beforeAll(async () => {
+  if (asRoot) {
+    writeFileSync(SECRET_FILE, 'top secret\n', { mode: 0o600 });
+    mkdirSync(SECRET_DIR, { mode: 0o700 });
+    writeFileSync(`${SECRET_DIR}/key`, 'private key\n', { mode: 0o644 });
+  }
   h = await startHarness();
   await Promise.all([h.backend.registerJob(runnerJob(A)), h.backend.registerJob(runnerJob(B))]);
   await h.backend.settled();
 });
 afterAll(async () => {
   await h?.destroy();
+  rmSync(SECRET_FILE, { force: true });
+  rmSync(SECRET_DIR, { recursive: true, force: true });
 });
 
 describe('an unprivileged execution', () => {
@@ -94,6 +108,32 @@ describe('an unprivileged execution', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe('a privileged execution', () => {
+  it('is root without the powers to leave the sandbox: no mounts, device nodes, namespaces or kernel settings', async () => {
+    const result = await bash(
+      h.backend,
+      A,
+      'id -u; mount -t tmpfs none /tmp 2>/dev/null && echo mounted; mknod /tmp/disk b 8 0 2>/dev/null && echo mknod; ' +
+        '(echo 3 > /proc/sys/vm/drop_caches) 2>/dev/null && echo wrote-sysctl; ' +
+        'cat /proc/sys/kernel/pid_max > /dev/null && echo reads-sysctl; unshare -m true 2>/dev/null && echo unshared; ' +
+        'nsenter -t 1 -m true 2>/dev/null && echo entered; hostname other 2>/dev/null && echo renamed; ls /sys 2>&1 | wc -l',
+      { privileged: true },
+    );
+    expect(result.stdout).toBe('0\nreads-sysctl\n1\n');
+  });
+
+  (asRoot ? it : it.skip)("cannot read the host's files only root may read: they look empty", async () => {
+    const result = await bash(
+      h.backend,
+      A,
+      `cat ${SECRET_FILE}; ls -A ${SECRET_DIR}; cat ${SECRET_DIR}/key 2>/dev/null; cat /etc/shadow- 2>/dev/null | grep -v '^[^:]*:[*!x]*:'; ` +
+        'stat -c %s /etc/passwd; echo done',
+      { privileged: true },
+    );
+    expect(result.stdout).toMatch(/^\d+\ndone\n$/);
   });
 });
 

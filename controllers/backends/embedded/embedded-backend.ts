@@ -107,7 +107,7 @@ class EmbeddedBackendImpl implements EmbeddedBackend {
     };
     this.table = new JobTable(sink, config.newId, () => config.clock.now() * 1_000_000);
     this.files = new JobRecordFiles(config.jobsDir, (jobId) => this.table.get(jobId), config.logger);
-    this.roots = new RootFilesystems(config.rootfs, config.logger);
+    this.roots = new RootFilesystems(config.rootfs, config.logger, () => config.clock.now());
     this.networks = new RunnerNetworks(config);
     this.metrics = new EmbeddedMetrics(
       registry,

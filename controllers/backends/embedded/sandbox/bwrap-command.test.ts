@@ -9,6 +9,10 @@ const plan = (overrides: Partial<SandboxPlan> = {}): SandboxPlan => ({
     ],
     identityTargets: ['/etc/passwd'],
     needsRootHome: true,
+    masked: [
+      { kind: 'file', target: '/etc/shadow-' },
+      { kind: 'dir', target: '/etc/ssl/private' },
+    ],
   },
   etcDir: '/state/etc',
   workspaceDir: '/state/allocations/a/workspace',
@@ -42,6 +46,9 @@ describe('bwrapArgs', () => {
     expect(pairs(args, '--ro-bind')).toEqual([
       ['/usr', '/usr'],
       ['/state/etc/passwd', '/etc/passwd'],
+      ['/state/etc/masked-file', '/etc/shadow-'],
+      ['/state/etc/masked-dir', '/etc/ssl/private'],
+      ['/proc/sys', '/proc/sys'],
     ]);
     expect(pairs(args, '--bind')).toEqual([
       ['/state/allocations/a/tmp', '/tmp'],

@@ -9,7 +9,7 @@
  * `setsid -c` gives the program its own session with the PTY as controlling terminal (so Ctrl-C/Ctrl-\ reach it and
  * not bwrap), then `setpriv` drops to `user` or to root with Docker's default capabilities, and execs the program.
  */
-import type { RootLayout } from './root-filesystem';
+import { MASKED_DIR, MASKED_FILE, type RootLayout } from './root-filesystem';
 
 /** Everything one sandbox start depends on. */
 export interface SandboxPlan {
@@ -88,6 +88,9 @@ function rootArgs(plan: SandboxPlan): string[] {
   for (const target of plan.root.identityTargets) {
     args.push('--ro-bind', `${plan.etcDir}/${target.slice('/etc/'.length)}`, target);
   }
+  for (const masked of plan.root.masked) {
+    args.push('--ro-bind', `${plan.etcDir}/${masked.kind === 'dir' ? MASKED_DIR : MASKED_FILE}`, masked.target);
+  }
   if (plan.root.needsRootHome) args.push('--perms', '0700', '--dir', '/root');
   return args;
 }
@@ -106,7 +109,10 @@ export function bwrapArgs(plan: SandboxPlan): string[] {
   if (plan.network.kind === 'isolated') args.push('--unshare-net');
   if (!plan.tty) args.push('--new-session');
   args.push('--hostname', plan.hostname, ...rootArgs(plan));
-  args.push('--proc', '/proc', '--dev', '/dev');
+  // bwrap leaves /proc/sys writable (its write check on the directory fails even for root, so it thinks it is
+  // read-only already): root inside could change the host's kernel settings (core_pattern runs a program on the
+  // host). A read-only bind of it closes that.
+  args.push('--proc', '/proc', '--ro-bind', '/proc/sys', '/proc/sys', '--dev', '/dev');
   args.push('--bind', plan.tmpDir, '/tmp', '--bind', plan.workspaceDir, '/workspace');
   if (plan.stderrFifo) args.push('--bind', plan.stderrFifo, STDERR_FIFO_TARGET);
   args.push('--chdir', '/workspace', '--clearenv');

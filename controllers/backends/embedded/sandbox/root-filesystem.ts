@@ -3,12 +3,14 @@
  * host's system directories only (/usr, /bin, /lib*, /sbin, /etc, /opt as they exist: symlinks stay symlinks); never
  * /root, /home, /work, /tmp, /var, the state directory or other runners' workspaces. For an image mapped to a root
  * directory it is every top-level entry of that directory except the ones the sandbox provides itself. The identity
- * files (`passwd`, `group`, and masked `shadow`/`gshadow`) are generated so `root` and `user` (1000) exist.
+ * files (`passwd`, `group`, and masked `shadow`/`gshadow`) are generated so `root` and `user` (1000) exist. On the
+ * host root, files and directories under /etc that others may not read are covered (masked-paths.ts).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { writeFileAtomic } from '../state/atomic-file';
+import { type MaskedPath, unreadablePaths } from './masked-paths';
 
 /** One top-level entry of the sandbox root. */
 export interface RootEntry {
@@ -26,7 +28,13 @@ export interface RootLayout {
   readonly identityTargets: readonly string[];
   /** True when the root has no `/root` of its own (the sandbox then creates an empty one). */
   readonly needsRootHome: boolean;
+  /** Paths covered with the empty {@link MASKED_FILE} or {@link MASKED_DIR} (host secrets). */
+  readonly masked: readonly MaskedPath[];
 }
+
+/** Names, in the identity directory, of the empty file and directory bound over masked paths. */
+export const MASKED_FILE = 'masked-file';
+export const MASKED_DIR = 'masked-dir';
 
 const HOST_ENTRIES = ['/usr', '/bin', '/lib', '/lib32', '/lib64', '/libx32', '/sbin', '/etc', '/opt'];
 /** Top-level names an image root never contributes: the sandbox mounts its own. */
@@ -45,20 +53,32 @@ async function entryFor(source: string, target: string): Promise<RootEntry | und
   return undefined;
 }
 
-async function layoutOf(entries: RootEntry[], etcOnHost: string): Promise<RootLayout> {
+async function layoutOf(
+  entries: RootEntry[],
+  etcOnHost: string,
+  masked: readonly MaskedPath[] = [],
+): Promise<RootLayout> {
   const identityTargets: string[] = [];
   for (const name of IDENTITY_FILES) {
     if (await entryFor(path.join(etcOnHost, name), '')) identityTargets.push(`/etc/${name}`);
   }
-  return { entries, identityTargets, needsRootHome: !entries.some((entry) => entry.target === '/root') };
+  return {
+    entries,
+    identityTargets,
+    needsRootHome: !entries.some((entry) => entry.target === '/root'),
+    masked: masked.filter((entry) => !identityTargets.includes(entry.target)),
+  };
 }
 
-/** The host's system directories. */
-export async function hostRoot(): Promise<RootLayout> {
+/** The host's system directories, with /etc's secrets masked. Logs a warning when /etc is too large to scan. */
+export async function hostRoot(logger?: Logger): Promise<RootLayout> {
   const entries = (await Promise.all(HOST_ENTRIES.map((dir) => entryFor(dir, dir)))).filter(
     (entry): entry is RootEntry => entry !== undefined,
   );
-  return layoutOf(entries, '/etc');
+  const etc = entries.find((entry) => entry.target === '/etc' && entry.kind === 'dir');
+  const scan = etc ? await unreadablePaths('/etc') : { paths: [], truncated: false };
+  if (scan.truncated) logger?.warn('embedded backend: /etc is too large to scan for secrets completely');
+  return layoutOf(entries, '/etc', scan.paths);
 }
 
 /** Every top-level entry of an image's root directory but the ones the sandbox provides. */
@@ -70,18 +90,31 @@ export async function imageRoot(dir: string): Promise<RootLayout> {
   return layoutOf(entries, path.join(dir, 'etc'));
 }
 
-/** Resolves and caches root layouts per image; warns once per image that has no configured root. */
+/** How long a scan of the host's /etc for secrets is reused before new secrets are looked for. */
+export const HOST_RESCAN_MS = 60_000;
+
+interface CachedLayout {
+  readonly layout: Promise<RootLayout>;
+  readonly at: number;
+}
+
+/**
+ * Resolves and caches root layouts per image; warns once per image that has no configured root. The host's layout is
+ * scanned again after {@link HOST_RESCAN_MS}, and its masked paths are checked on every use: bwrap cannot bind over a
+ * path that vanished meanwhile (in a read-only root it would fail every execution).
+ */
 export class RootFilesystems {
-  private readonly cache = new Map<string, Promise<RootLayout>>();
+  private readonly cache = new Map<string, CachedLayout>();
   private readonly warned = new Set<string>();
 
   constructor(
     private readonly mapped: ReadonlyMap<string, string>,
     private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** The layout for `image`. */
-  layoutFor(image: string): Promise<RootLayout> {
+  async layoutFor(image: string): Promise<RootLayout> {
     const dir = this.mapped.get(image);
     if (dir === undefined && !this.warned.has(image)) {
       this.warned.add(image);
@@ -91,14 +124,23 @@ export class RootFilesystems {
       );
     }
     const key = dir ?? '';
-    let layout = this.cache.get(key);
-    if (!layout) {
-      layout = dir === undefined ? hostRoot() : imageRoot(dir);
-      this.cache.set(key, layout);
+    let cached = this.cache.get(key);
+    if (!cached || (dir === undefined && this.now() - cached.at > HOST_RESCAN_MS)) {
+      const layout = dir === undefined ? hostRoot(this.logger) : imageRoot(dir);
+      cached = { layout, at: this.now() };
+      this.cache.set(key, cached);
       layout.catch(() => this.cache.delete(key));
     }
-    return layout;
+    return withExistingMasks(await cached.layout);
   }
+}
+
+/** The layout without the masked paths that no longer exist (the same object when all still do). */
+export async function withExistingMasks(layout: RootLayout): Promise<RootLayout> {
+  if (layout.masked.length === 0) return layout;
+  const present = await Promise.all(layout.masked.map((entry) => fs.lstat(entry.target).then(Boolean, () => false)));
+  if (present.every(Boolean)) return layout;
+  return { ...layout, masked: layout.masked.filter((_, i) => present[i]) };
 }
 
 /** Writes the generated identity files into `etcDir` (created when missing). */
@@ -118,4 +160,8 @@ export async function writeIdentityFiles(etcDir: string): Promise<void> {
     await writeFileAtomic(file, files[name]);
     await fs.chmod(file, name.endsWith('shadow') ? 0o600 : 0o644);
   }
+  await writeFileAtomic(path.join(etcDir, MASKED_FILE), '');
+  await fs.chmod(path.join(etcDir, MASKED_FILE), 0o400);
+  await fs.mkdir(path.join(etcDir, MASKED_DIR), { recursive: true });
+  await fs.chmod(path.join(etcDir, MASKED_DIR), 0o500);
 }
