@@ -1,13 +1,15 @@
 /**
  * The real service under a non-default configuration (environment variables through `loadConfig`), for what the
- * shared contract cannot assume: `/health` turning 503 when a pool is depleted and 204 once it refilled, the
+ * shared contract cannot assume: HTTPS with TLS 1.3 and `wss://` execution URLs, `/health` turning 503 when a pool is depleted and 204 once it refilled, the
  * `/version` string from `sentry.release`, stderr merged into stdout, and a real out-of-memory kill inside a runner's
  * memory limit (exit 137 with `Killed`, which CodeOcean reports as out of memory).
  */
+import { connect as tlsConnect } from 'node:tls';
 import { eventually } from '../support/eventually';
 import { ContractKit } from './support/contract-kit';
 import { liveDescendants } from './support/leaks';
 import { startRealService, type RealService } from './support/real-service';
+import { selfSignedCertificate } from './support/tls-material';
 
 jest.setTimeout(60_000);
 
@@ -16,6 +18,7 @@ let kit: ContractKit;
 
 beforeAll(async () => {
   real = await startRealService({
+    tls: selfSignedCertificate(),
     env: {
       POSEIDON_SERVER_ALERT_PREWARMINGPOOLTHRESHOLD: '0.5',
       POSEIDON_SERVER_INTERACTIVESTDERR: 'false',
@@ -57,6 +60,27 @@ it('answers health 503 naming an environment whose pool is below the threshold, 
     intervalMs: 50,
   });
   expect((await kit.api('DELETE', `/execution-environments/${id}`)).status).toBe(204);
+});
+
+it('serves HTTPS with TLS 1.3 only and hands out wss URLs that work', async () => {
+  const runnerId = await kit.claim(await kit.createEnvironment({ prewarmingPoolSize: 1 }), 60);
+  const url = await kit.execute(runnerId, { command: 'echo secure' });
+  expect(url.startsWith(`wss://127.0.0.1:${real?.service.address.port}/`)).toBe(true);
+  expect((await kit.run(runnerId, { command: 'echo secure' })).stdout).toBe('secure\r\n');
+  const tls12 = await new Promise<string>((resolve) => {
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port: real?.service.address.port ?? 0,
+      ca: real?.target.ca,
+      maxVersion: 'TLSv1.2',
+    });
+    socket.once('secureConnect', () => {
+      resolve(`connected with ${String(socket.getProtocol())}`);
+      socket.destroy();
+    });
+    socket.once('error', () => resolve('refused'));
+  });
+  expect(tls12).toBe('refused');
 });
 
 it('answers version with the configured release', async () => {
