@@ -1,8 +1,9 @@
 /**
  * Start-up recovery: after the backend object is created again on the same state directory, every live allocation
  * gets its resources back (cgroups and network namespaces lost with a reboot are re-created, port forwarders
- * re-listen on the same host ports where possible), pending ones are prepared, ones whose workspace vanished while
- * the backend was down fail, and leftovers nobody knows (crash remnants, terminal allocations) are removed.
+ * re-listen on the same host ports where possible, execution cgroups a crash left are swept), pending ones are
+ * prepared, ones whose workspace vanished while the backend was down fail, and leftovers nobody knows (crash
+ * remnants, terminal allocations) are removed.
  */
 import { parseTemplateJobId } from '../../../reconcilers/naming';
 import type { AllocationLifecycle } from './allocation-lifecycle';
@@ -34,6 +35,9 @@ async function recoverRunning(deps: RecoveryDeps, jobId: string, record: Allocat
     await deps.lifecycle.fail(jobId, record.state.id, `${problem} (found at start-up)`);
     return;
   }
+  // No execution survives a restart; a crash may have left their cgroups (and, without bwrap's parent-death
+  // signal reaching them, processes).
+  await deps.cgroups.removeExecutions(record.state.id);
   const prepared = await deps.sandboxes.prepare(record, parseTemplateJobId(jobId) === undefined);
   if (samePorts(prepared.ports, record.state.ports) && prepared.network === record.network) return;
   deps.table.updateAllocation(jobId, record.state.id, (current, index) => ({

@@ -28,6 +28,8 @@ export interface CgroupDriver {
   createExecution(allocationId: string, executionId: string): Promise<readonly string[]>;
   /** Kills whatever is left of an execution and removes its cgroups. */
   removeExecution(allocationId: string, executionId: string): Promise<void>;
+  /** Kills and removes every execution cgroup of the allocation (left by a crash; used at start-up). */
+  removeExecutions(allocationId: string): Promise<void>;
   /** Kills every process of the allocation and removes its cgroups. Idempotent. */
   removeAllocation(allocationId: string): Promise<void>;
   /** How many processes the kernel OOM-killed in the allocation so far. */
@@ -45,6 +47,7 @@ export const noCgroups: CgroupDriver = {
   hasAllocation: async () => true,
   createExecution: async () => [],
   removeExecution: async () => undefined,
+  removeExecutions: async () => undefined,
   removeAllocation: async () => undefined,
   oomKills: async () => 0,
   listAllocations: async () => [],

@@ -68,6 +68,11 @@ export class CgroupV1 implements CgroupDriver {
     await killAndRemove(path.join(this.dir('pids', allocationId), executionId));
   }
 
+  async removeExecutions(allocationId: string): Promise<void> {
+    const dir = this.dir('pids', allocationId);
+    for (const child of await subdirectories(dir)) await killAndRemove(path.join(dir, child));
+  }
+
   async removeAllocation(allocationId: string): Promise<void> {
     // pids first: it has the execution children, so every process is found and killed before the others go.
     await killAndRemove(this.dir('pids', allocationId));

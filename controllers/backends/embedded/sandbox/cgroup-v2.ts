@@ -63,6 +63,11 @@ export class CgroupV2 implements CgroupDriver {
     await this.killTree(path.join(this.dir(allocationId), executionId));
   }
 
+  async removeExecutions(allocationId: string): Promise<void> {
+    const dir = this.dir(allocationId);
+    for (const child of await subdirectories(dir)) await this.killTree(path.join(dir, child));
+  }
+
   async removeAllocation(allocationId: string): Promise<void> {
     await this.killTree(this.dir(allocationId));
   }
