@@ -6,6 +6,9 @@
  * of the service keeps claimed runners; an environment update rolls the idle runners. Assertions are on the Nomad
  * side (jobs, meta, allocations) and on the API's answers.
  */
+import { defaultTemplateJob } from '../../controllers/backends/nomad/job-template';
+import { renderJob } from '../../controllers/backends/nomad/render-job';
+import type { JobSpec } from '../../reconcilers/ports';
 import { eventually } from '../support/eventually';
 import { base64, ContractKit } from '../api/support/contract-kit';
 import { configMeta, runnerTask } from './support/cluster-view';
@@ -186,5 +189,54 @@ describe('the service on the Nomad backend', () => {
         message: 'template and runner jobs purged',
       },
     );
+  });
+
+  it('adopts the template and runner jobs the original Go Poseidon left: used stays used, idle joins the pool', async () => {
+    const id = kit.freshEnvironmentId();
+    const settings = {
+      image: fixture.target.image,
+      cpuLimit: 20,
+      memoryLimit: 256,
+      networkAccess: false,
+      exposedPorts: [],
+    };
+    const goJob = (jobId: string, meta: Record<string, string>) => {
+      // Go Poseidon's jobs: the state lives in the config group only, no job-level Meta.
+      const job = renderJob({ id: jobId, settings, meta } as JobSpec, {
+        template: defaultTemplateJob(),
+        namespace: 'default',
+        network: { mode: 'bridge' },
+        disableForcePull: true,
+      });
+      return { ...job, Meta: null };
+    };
+    const used = `${id}-6f04b525-5315-11ee-af32-fa163e079f19`;
+    const idle = `${id}-7a15c636-5315-11ee-af32-fa163e079f19`;
+    for (const job of [
+      goJob(`template-${id}`, { used: 'false', prewarmingPoolSize: '2' }),
+      goJob(used, { used: 'true', timeout: '300' }),
+      goJob(idle, { used: 'false' }),
+    ]) {
+      const response = await fetch(`${fixture.nomad.baseUrl}/v1/jobs`, {
+        method: 'PUT',
+        headers: fixture.nomad.headers(),
+        body: JSON.stringify({ Job: job }),
+      });
+      expect(response.status).toBe(200);
+    }
+    await eventually(async () => (await fixture.nomad.runningAllocationId(used)) !== undefined, { timeoutMs: 20_000 });
+
+    await fixture.restart();
+    kit = new ContractKit(fixture.target);
+
+    await poolSettled(id, 2, 1);
+    const environment = await kit.api('GET', `/execution-environments/${id}`);
+    expect(environment.json()).toMatchObject({ id, prewarmingPoolSize: 2, cpuLimit: 20, memoryLimit: 256 });
+    const jobs = (await fixture.nomad.runnerJobs(id)).map((job) => job.ID);
+    expect(jobs).toEqual(expect.arrayContaining([used, idle]));
+    expect(configMeta(await fixture.nomad.job(used))).toMatchObject({ used: 'true', timeout: '300' });
+    const run = await kit.run(used, { command: 'echo adopted', timeLimit: 20 });
+    expect(run.stdout).toContain('adopted');
+    await kit.api('DELETE', `/execution-environments/${id}`);
   });
 });

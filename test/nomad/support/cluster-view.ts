@@ -8,10 +8,16 @@ import type { NomadAllocListStub, NomadJob, NomadJobListStub } from '../../../co
 /** Read access to one Nomad agent. */
 export class ClusterView {
   constructor(
-    private readonly baseUrl: string,
+    /** `http(s)://host:port` of the agent. */
+    readonly baseUrl: string,
     private readonly token: string,
     private readonly namespace = 'default',
   ) {}
+
+  /** Headers of every call (the ACL token when there is one). */
+  headers(): Record<string, string> {
+    return this.token ? { 'X-Nomad-Token': this.token } : {};
+  }
 
   /** The full job, or undefined when Nomad does not know it. */
   async job(id: string): Promise<NomadJob | undefined> {
@@ -43,7 +49,7 @@ export class ClusterView {
   private get(path: string): Promise<Response> {
     const url = new URL(path, this.baseUrl);
     url.searchParams.set('namespace', this.namespace);
-    return fetch(url, { headers: this.token ? { 'X-Nomad-Token': this.token } : {} });
+    return fetch(url, { headers: this.headers() });
   }
 
   private async json(response: Response): Promise<unknown> {
