@@ -57,20 +57,3 @@ export async function sample(budget: SampleBudget, action: (n: number) => Promis
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
-
-/**
- * Polls `check` every `intervalMs` until it answers true; rejects with `message` after `timeoutMs`. Answers the
- * milliseconds it took.
- */
-export async function waitUntil(
-  check: () => boolean | Promise<boolean>,
-  options: { timeoutMs: number; intervalMs?: number; message: string },
-): Promise<number> {
-  const start = process.hrtime.bigint();
-  for (;;) {
-    if (await check()) return elapsedMs(start);
-    if (elapsedMs(start) > options.timeoutMs)
-      throw new Error(`timed out after ${options.timeoutMs} ms: ${options.message}`);
-    await delay(options.intervalMs ?? 5);
-  }
-}

@@ -12,7 +12,7 @@ import { startServiceUnderTest, waitForFullPools } from './service-under-test';
 
 const SIZES = {
   full: { rate: 100, durationMs: 10_000, poolSize: 64, warmup: 100 },
-  smoke: { rate: 50, durationMs: 300, poolSize: 4, warmup: 4 },
+  smoke: { rate: 50, durationMs: 200, poolSize: 2, warmup: 2 },
 };
 
 const ENVIRONMENT = 1;

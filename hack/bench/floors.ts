@@ -189,7 +189,7 @@ async function httpSamples(url: string, budget: SampleBudget): Promise<number[]>
     if (res.statusCode !== 200) throw new Error(`floor peer answered ${res.statusCode}`);
   };
   try {
-    for (let n = 0; n < 50; n++) await post(); // warm-up: connection, JIT
+    for (let n = 0; n < Math.min(50, budget.count); n++) await post(); // warm-up: connection, JIT
     const run = await openLoop(100, Math.min(budget.budgetMs, budget.count * 10), post);
     if (run.errors.length > 0) throw run.errors[0];
     return run.latencies;
@@ -214,7 +214,7 @@ async function wsEchoSamples(port: number, budget: SampleBudget): Promise<number
         socket.once('message', () => resolve());
         socket.send('{"type":"stdout","data":"x"}');
       });
-    for (let n = 0; n < 50; n++) await echo();
+    for (let n = 0; n < Math.min(50, budget.count); n++) await echo();
     return await sample(budget, echo);
   } finally {
     socket.terminate();

@@ -56,6 +56,9 @@ async function main(argv: string[]): Promise<number> {
   return report.failures.length > 0 ? 1 : 0;
 }
 
+// Exit on a signal (rather than die of it) so 'exit' handlers stop the child processes the scenarios started.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

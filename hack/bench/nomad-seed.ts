@@ -2,14 +2,12 @@
  * Seeds a Nomad (test server) with what a previous controller instance leaves behind at scale, much faster than
  * letting the pool reconciler create it one runner at a time: clones of one real idle runner per environment (its
  * runner job with the same settings and meta, and its Runner resource with the status the runner reconciler
- * writes), then raises each environment's pool size to match. Writes go through the project's own Nomad adapter and
- * NomadStore, so the objects are exactly what the service reads back.
+ * writes), then raises each environment's pool size to match. Writes go through the project's own Nomad adapter.
  */
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { createNomadBackend } from '../../controllers/backends/nomad/nomad-backend';
+import { createNomadBackend, type NomadBackend } from '../../controllers/backends/nomad/nomad-backend';
 import { API_GROUP_VERSION } from '../../crds/meta';
-import { NomadStore } from '../../crds/store/nomad-store';
 import type { JobState } from '../../reconcilers/ports';
 import { delay, elapsedMs } from './bench-stats';
 
@@ -40,7 +38,11 @@ async function inParallel<T>(
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
-/** Seeds the clones; resolves once every clone's allocation runs and its Runner resource exists. */
+/**
+ * Seeds the clones; resolves once every clone's allocation runs and its Runner resource exists. Variables are
+ * written in NomadStore's format (`poseidon/<folder>/<name>`, item `resource` = the JSON without resourceVersion)
+ * straight through the API client: a NomadStore's own watch would re-list every variable after each write.
+ */
 export async function seedRunners(
   nomadUrl: string,
   templates: readonly SeedTemplate[],
@@ -52,7 +54,6 @@ export async function seedRunners(
     port: Number(url.port),
     logger: pino({ level: 'silent' }),
   });
-  const store = await NomadStore.open({ variables: backend.api, watchWaitMs: 1_000 });
   try {
     const clones = templates.flatMap((template) =>
       Array.from({ length: template.poolSize - 1 }, () => ({
@@ -65,31 +66,39 @@ export async function seedRunners(
     });
     const allocations = await runningAllocations(backend, new Set(clones.map((clone) => clone.id)), timeoutMs);
     await inParallel(clones, 32, async ({ template, id }) => {
-      await store.create('Runner', {
+      const runner = {
         apiVersion: API_GROUP_VERSION,
         kind: 'Runner',
-        metadata: { name: id },
+        metadata: { name: id, generation: 1, creationTimestamp: new Date().toISOString(), uid: randomUUID() },
         spec: { environmentId: template.environmentId, templateRevision: template.templateRevision },
         status: { observedGeneration: 1, phase: 'Running', allocationId: allocations.get(id) ?? '', mappedPorts: [] },
-      });
+      };
+      await backend.api.writeVariable(`poseidon/runners/${id}`, { resource: JSON.stringify(runner) }, 0);
     });
-    for (const template of templates) {
-      const environment = await store.get('ExecutionEnvironment', template.environmentName);
-      if (!environment) throw new Error(`seed: no environment ${template.environmentName}`);
-      await store.update('ExecutionEnvironment', {
-        ...environment,
-        spec: { ...environment.spec, prewarmingPoolSize: template.poolSize },
-      });
-    }
+    for (const template of templates) await raisePoolSize(backend, template);
   } finally {
-    await store.close();
     await backend.stop();
   }
 }
 
+/** Sets the environment's pool size with a check-and-set write, as NomadStore.update does (generation + 1). */
+async function raisePoolSize(backend: NomadBackend, template: SeedTemplate): Promise<void> {
+  const path = `poseidon/environments/${template.environmentName}`;
+  const variable = await backend.api.readVariable(path);
+  const text = variable?.Items.resource;
+  if (!variable || text === undefined) throw new Error(`seed: no variable ${path}`);
+  const environment = JSON.parse(text) as {
+    metadata: { generation: number };
+    spec: { prewarmingPoolSize: number };
+  };
+  environment.metadata.generation += 1;
+  environment.spec.prewarmingPoolSize = template.poolSize;
+  await backend.api.writeVariable(path, { resource: JSON.stringify(environment) }, variable.ModifyIndex);
+}
+
 /** Polls the allocation list until every job in `jobIds` has a running allocation; answers job id -> allocation id. */
 async function runningAllocations(
-  backend: ReturnType<typeof createNomadBackend>,
+  backend: NomadBackend,
   jobIds: ReadonlySet<string>,
   timeoutMs: number,
 ): Promise<Map<string, string>> {

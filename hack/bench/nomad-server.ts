@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { startNomadTestServer } from '../nomad-test-server/nomad-test-server';
+import { percentile, timed } from './bench-stats';
 import type { NomadServerPlacement } from './scenario';
 
 /** A running test server. */
@@ -16,6 +17,11 @@ export interface NomadServerHandle {
   readonly url: string;
   /** Requests per Nomad API operation since the server started. */
   requestCounts(): Promise<Record<string, number>>;
+  /**
+   * The recovery floor: milliseconds to fetch and parse the three lists a controller needs to recover (every job,
+   * every allocation, every variable under `poseidon/`), one after the other; the median of three tries.
+   */
+  rawListMs(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -32,6 +38,21 @@ function withStats(url: string, close: () => Promise<void>): NomadServerHandle {
   return {
     url,
     close,
+    rawListMs: async () => {
+      const tries: number[] = [];
+      for (let n = 0; n < 3; n++) {
+        tries.push(
+          await timed(async () => {
+            for (const path of ['/v1/jobs', '/v1/allocations', '/v1/vars?prefix=poseidon/']) {
+              const res = await fetch(`${url}${path}`);
+              if (!res.ok) throw new Error(`${path} answered ${res.status}`);
+              JSON.parse(await res.text());
+            }
+          }),
+        );
+      }
+      return percentile(tries, 50);
+    },
     requestCounts: async () => {
       const res = await fetch(`${url}/_test/stats`);
       if (!res.ok) throw new Error(`/_test/stats answered ${res.status}`);
@@ -66,7 +87,11 @@ async function startChildServer(): Promise<NomadServerHandle> {
     throw error;
   });
   child.stdout.resume();
+  // Dies with this process too (main.ts turns SIGINT/SIGTERM into an exit, which runs this).
+  const killOnExit = (): void => void child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   return withStats(url, async () => {
+    process.removeListener('exit', killOnExit);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
   });

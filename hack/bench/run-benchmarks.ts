@@ -28,28 +28,37 @@ export async function runBenchmarks(options: RunOptions): Promise<BenchReport> {
   const floors = new Floors(
     options.floorBudgets ?? (options.size === 'smoke' ? SMOKE_FLOOR_BUDGETS : DEFAULT_FLOOR_BUDGETS),
   );
-  const scenarios: ScenarioRow[] = [];
+  const results = new Map<Scenario, ScenarioRow[]>();
   const failures: { scenario: string; error: string }[] = [];
-  try {
-    for (const scenario of options.scenarios) {
-      log(`== ${scenario.name}: ${scenario.title}`);
-      const scenarioStart = process.hrtime.bigint();
-      try {
-        const ran = await scenario.run({ size: options.size, floors, nomadServer: options.nomadServer, log });
-        // A floor shared by two scenarios is reported once, by the first.
-        const seen = new Set(scenarios.map((row) => `${row.name}\0${row.figure}`));
-        const rows = ran.filter((row) => !row.name.startsWith('floor') || !seen.has(`${row.name}\0${row.figure}`));
-        scenarios.push(...rows);
-        options.onRows?.(scenario, rows);
-      } catch (error) {
-        const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-        failures.push({ scenario: scenario.name, error: message });
-        log(`!! ${scenario.name} failed: ${message}`);
-      }
-      log(`   ${scenario.name} took ${(elapsedMs(scenarioStart) / 1000).toFixed(1)} s`);
+  const runOne = async (scenario: Scenario): Promise<void> => {
+    log(`== ${scenario.name}: ${scenario.title}`);
+    const scenarioStart = process.hrtime.bigint();
+    try {
+      const rows = await scenario.run({ size: options.size, floors, nomadServer: options.nomadServer, log });
+      results.set(scenario, rows);
+      options.onRows?.(scenario, rows);
+    } catch (error) {
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      failures.push({ scenario: scenario.name, error: message });
+      log(`!! ${scenario.name} failed: ${message}`);
     }
+    log(`   ${scenario.name} took ${(elapsedMs(scenarioStart) / 1000).toFixed(1)} s`);
+  };
+  try {
+    for (const scenario of options.scenarios) await runOne(scenario);
   } finally {
     await floors.close();
+  }
+  // In scenario order; a floor row shared by two scenarios is reported once, by the first.
+  const scenarios: ScenarioRow[] = [];
+  const seen = new Set<string>();
+  for (const scenario of options.scenarios) {
+    for (const row of results.get(scenario) ?? []) {
+      const key = `${row.name}\0${row.figure}`;
+      if (row.name.startsWith('floor') && seen.has(key)) continue;
+      seen.add(key);
+      scenarios.push(row);
+    }
   }
   return { startedAt, durationMs: elapsedMs(start), machine: machineInfo(), scenarios, failures };
 }
