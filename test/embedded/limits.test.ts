@@ -3,6 +3,7 @@
  * CPU is shared by cpuLimit, fork bombs are contained, and no process of an execution outlives it.
  */
 import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { eventually } from '../support/eventually';
 import { bash, collect, runnerJob, startHarness, type Harness } from './embedded-harness';
 import { processesOfAllocation, processesRunning } from './processes';
@@ -13,6 +14,7 @@ const LIGHT = '8-00000000-0000-4000-8000-0000000000a3';
 const HEAVY = '8-00000000-0000-4000-8000-0000000000a4';
 
 let h: Harness;
+const allocationIds = new Map<string, string>();
 beforeAll(async () => {
   h = await startHarness();
   await Promise.all([
@@ -22,6 +24,7 @@ beforeAll(async () => {
     h.backend.registerJob(runnerJob(HEAVY, { cpuLimit: 2000 })),
   ]);
   await h.backend.settled();
+  for (const jobId of [LIGHT, HEAVY]) allocationIds.set(jobId, await allocationId(jobId));
 });
 afterAll(async () => {
   await h?.destroy();
@@ -34,6 +37,20 @@ async function allocationId(jobId: string): Promise<string> {
 }
 
 const token = (): string => `${1000 + randomInt(8000)}.${randomInt(1_000_000)}`;
+
+/** The pid of the `sh` spinning with `tag` inside the runner `jobId`'s allocation, if it runs. */
+function spinnerOf(jobId: string, tag: string): number | undefined {
+  const allocation = allocationIds.get(jobId);
+  const own = new Set(allocation ? processesOfAllocation(allocation) : []);
+  return processesRunning('sh', tag).find((pid) => own.has(pid));
+}
+
+/** User plus system CPU time of a process, in clock ticks (fields 14 and 15 of /proc/<pid>/stat). */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
 
 describe('the memory limit', () => {
   it('kills a program that exceeds it (bash prints Killed, status 137), reports the OOM kill, and the runner goes on', async () => {
@@ -53,26 +70,36 @@ describe('the memory limit', () => {
 
 describe('the CPU limit', () => {
   it('shares a contended CPU in proportion to cpuLimit', async () => {
-    // Both runners get ready, wait for a line on stdin, then spin on the same CPU for the same wall time; bash's
-    // `time` reports the CPU time each one got.
+    // Both runners spin on the same CPU; over a window in which both spin, the host reads the CPU time each got.
+    const mark = token();
     const spin =
-      "cpu=$(awk '/Cpus_allowed_list/ {split($2, a, /[-,]/); print a[1]}' /proc/self/status); echo ready; read -r _; " +
-      'TIMEFORMAT=%U; time (timeout 2 taskset -c "$cpu" sh -c "while :; do :; done")';
-    const start = async (jobId: string) => {
-      const execution = await h.backend.exec({ jobId, command: ['bash', '-c', spin], privileged: false, tty: false });
-      const ready = new Promise((resolve) => execution.stdout.once('data', resolve));
-      const stderr = collect(execution.stderr);
-      execution.stdout.resume();
-      return { execution, ready, stderr };
-    };
-    const runs = await Promise.all([start(LIGHT), start(HEAVY)]);
-    await Promise.all(runs.map((run) => run.ready));
-    for (const run of runs) run.execution.stdin.end('go\n');
-    const [light, heavy] = await Promise.all(runs.map(async (run) => Number((await run.stderr).toString().trim())));
-    await Promise.all(runs.map((run) => run.execution.exited));
-    expect(heavy).toBeGreaterThan(0.2);
-    // 20 against 2000 shares: about 1:100 while both spin; contention from the rest of the machine blurs it.
-    expect((light ?? 1) / (heavy ?? 1)).toBeLessThan(0.3);
+      "cpu=$(awk '/Cpus_allowed_list/ {split($2, a, /[-,]/); print a[1]}' /proc/self/status); " +
+      `exec taskset -c "$cpu" sh -c 'while :; do :; done' spin-${mark}`;
+    const spinning = await Promise.all(
+      [LIGHT, HEAVY].map((jobId) =>
+        h.backend.exec({ jobId, command: ['bash', '-c', spin], privileged: false, tty: false }),
+      ),
+    );
+    const outputs = spinning.map((execution) => Promise.all([collect(execution.stdout), collect(execution.stderr)]));
+    try {
+      const pids = await eventually(
+        () => {
+          const found = [LIGHT, HEAVY].map((jobId) => spinnerOf(jobId, `spin-${mark}`));
+          return found.every((pid) => pid !== undefined) ? (found as number[]) : false;
+        },
+        { timeoutMs: 15_000, intervalMs: 50 },
+      );
+      const before = pids.map(cpuTicks);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const [light, heavy] = pids.map((pid, i) => cpuTicks(pid) - (before[i] ?? 0));
+      expect(heavy).toBeGreaterThan(0);
+      // 20 against 2000 shares: about 1:100 while both spin; contention from the rest of the machine blurs it.
+      expect((light ?? 1) / (heavy ?? 1)).toBeLessThan(0.3);
+    } finally {
+      for (const execution of spinning) execution.kill();
+      await Promise.all(outputs);
+    }
+    for (const execution of spinning) expect(await execution.exited).toEqual({ exitCode: 137 });
   });
 });
 
