@@ -67,12 +67,23 @@ describe('the Nomad API client against the test server', () => {
   });
 
   it('reports injected server errors and timeouts as retryable BackendUnavailable', async () => {
-    fixture = await startNomadFixture({ runtime: 'mock' }, { requestTimeoutMs: 200 });
+    fixture = await startNomadFixture({ runtime: 'mock' });
     fixture.server.failRequests({ status: 500, path: '^/v1/jobs$', count: 1, body: 'rpc error: No cluster leader' });
     await expect(fixture.backend.listJobs('')).rejects.toMatchObject({ code: 'BackendUnavailable', retryable: true });
     await expect(fixture.backend.listJobs('')).resolves.toBeDefined();
-    fixture.server.setLatency(1000);
-    await expect(fixture.backend.listJobs('')).rejects.toMatchObject({ code: 'BackendUnavailable', retryable: true });
+    // A backend with a short timeout of its own: the one above keeps the default, so a loaded machine cannot make
+    // the successful call time out.
+    const impatient = createNomadBackend({
+      address: fixture.server.url,
+      requestTimeoutMs: 200,
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      fixture.server.setLatency(1000);
+      await expect(impatient.listJobs('')).rejects.toMatchObject({ code: 'BackendUnavailable', retryable: true });
+    } finally {
+      await impatient.stop();
+    }
   });
 
   it('reports the per-client connection cap (429) as retryable BackendUnavailable', async () => {
