@@ -1,7 +1,7 @@
 /**
  * Figures for the README and reports, not assertions: run with `EMBEDDED_MEASURE=1 npx jest test/embedded/measure`.
- * One `true` execution (p50) against a plain `spawn('true')` on the same machine, register-to-running latency, and
- * the time to register 1,000 jobs.
+ * One `true` execution (p50) against a plain `spawn('true')` on the same machine, register-to-running latency (without
+ * and with network access), and the time to register 1,000 jobs.
  */
 import { spawn } from 'node:child_process';
 import type { BackendEvent } from '../../reconcilers/ports';
@@ -32,36 +32,46 @@ measure('embedded backend figures', () => {
     await h?.destroy();
   });
 
+  /** Milliseconds from register to the allocation's `running` event. */
+  async function registerToRunning(jobId: string, networkAccess: boolean): Promise<number> {
+    return timed(async () => {
+      const { index } = await h.backend.listJobs('');
+      const controller = new AbortController();
+      const registered = h.backend.registerJob(runnerJob(jobId, { networkAccess }));
+      for await (const batch of h.backend.events(index, controller.signal)) {
+        const running = (event: BackendEvent): boolean =>
+          event.topic === 'Allocation' &&
+          event.allocation.jobId === jobId &&
+          event.allocation.clientStatus === 'running';
+        if (batch.some(running)) break;
+      }
+      await registered;
+    });
+  }
+
   it('measures', async () => {
     const id = '5-00000000-0000-4000-8000-000000000001';
+    const networked = '5-00000000-0000-4000-8000-000000000002';
     const latencies: number[] = [];
+    const networkLatencies: number[] = [];
     for (let n = 0; n < 20; n++) {
-      const jobId = `5-00000000-0000-4000-8000-${String(100 + n).padStart(12, '0')}`;
-      latencies.push(
-        await timed(async () => {
-          const { index } = await h.backend.listJobs('');
-          const controller = new AbortController();
-          const registered = h.backend.registerJob(runnerJob(jobId));
-          for await (const batch of h.backend.events(index, controller.signal)) {
-            const running = (event: BackendEvent): boolean =>
-              event.topic === 'Allocation' &&
-              event.allocation.jobId === jobId &&
-              event.allocation.clientStatus === 'running';
-            if (batch.some(running)) break;
-          }
-          await registered;
-        }),
+      latencies.push(await registerToRunning(`5-00000000-0000-4000-8000-${String(100 + n).padStart(12, '0')}`, false));
+      networkLatencies.push(
+        await registerToRunning(`5-00000000-0000-4000-8000-${String(200 + n).padStart(12, '0')}`, true),
       );
     }
     await h.backend.registerJob(runnerJob(id));
+    await h.backend.registerJob(runnerJob(networked, { networkAccess: true }));
     await h.backend.settled();
     const plain: number[] = [];
     const sandboxed: number[] = [];
     const tty: number[] = [];
     const ttyStderr: number[] = [];
+    const network: number[] = [];
     for (let n = 0; n < 30; n++) {
       plain.push(await timed(spawnTrue));
       sandboxed.push(await timed(() => run(h.backend, { jobId: id, command: ['true'] })));
+      network.push(await timed(() => run(h.backend, { jobId: networked, command: ['true'] })));
       tty.push(await timed(() => run(h.backend, { jobId: id, command: ['true'], tty: true })));
       ttyStderr.push(
         await timed(() => run(h.backend, { jobId: id, command: ['true'], tty: true, separateStderr: true })),
@@ -86,8 +96,10 @@ measure('embedded backend figures', () => {
           execTrueP50Ms: p50(sandboxed),
           execTrueTtyP50Ms: p50(tty),
           execTrueTtySeparateStderrP50Ms: p50(ttyStderr),
+          execTrueNetworkP50Ms: p50(network),
           ratio: p50(sandboxed) / p50(plain),
           registerToRunningP50Ms: p50(latencies),
+          registerToRunningNetworkP50Ms: p50(networkLatencies),
           register1000Ms: registered,
           register1000AllRunningMs: allRunning,
           deregister1000Ms: deregistered,
