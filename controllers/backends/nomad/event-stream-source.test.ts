@@ -108,6 +108,37 @@ describe('the Nomad event feed', () => {
     expect(feed.error).toMatchObject({ code: 'Conflict', details: { reason: 'gap', cause: 'buffer-lost' } });
   });
 
+  it('reports a gap when it reconnects from a list index whose entry fell out of the buffer meanwhile', async () => {
+    const { backend, server } = await start({ eventBufferSize: 4 });
+    await backend.registerJob(runnerSpec());
+    await server.settled();
+    const { index } = await backend.listJobs('');
+    server.failRequests({ path: '^/v1/event/stream', count: 1_000_000 });
+    const feed = consumeFeed(backend, index);
+    await eventually(() => (server.requests.get('streamEvents') ?? 0) >= 1);
+    for (let i = 0; i < 5; i += 1) await backend.registerJob(runnerSpec());
+    await server.settled();
+    server.resetFaults();
+    await eventually(() => feed.error !== undefined);
+    expect(feed.error).toMatchObject({ code: 'Conflict', details: { reason: 'gap', cause: 'buffer-lost' } });
+  });
+
+  it('resumes a quiet stream from its list index without a gap when nothing was lost', async () => {
+    const { backend, server } = await start();
+    const first = runnerSpec();
+    await backend.registerJob(first);
+    await server.settled();
+    const { index } = await backend.listJobs('');
+    const feed = consumeFeed(backend, index);
+    await eventually(() => (server.requests.get('streamEvents') ?? 0) >= 1);
+    server.dropEventStreams();
+    const second = runnerSpec();
+    await backend.registerJob(second);
+    await eventually(() => feed.events().some((e) => e.topic === 'Job' && e.key === second.id));
+    await feed.stop();
+    expect(feed.error).toBeUndefined();
+  });
+
   it('reconnects when the stream goes silent and then delivers what happened meanwhile', async () => {
     const { backend, server } = await start();
     const feed = consumeFeed(backend, 0);

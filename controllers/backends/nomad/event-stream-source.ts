@@ -41,10 +41,11 @@ export class NomadEventStreamSource implements EventFeedPort {
     if (fromIndex <= 0) cursor.index = await this.currentIndex(signal);
     let failures = 0;
     let failingSince: number | undefined;
+    let reconnect = false;
     while (!signal.aborted) {
       let healthy = false;
       try {
-        for await (const batch of this.connection(cursor, signal, () => (healthy = true))) yield batch;
+        for await (const batch of this.connection(cursor, reconnect, signal, () => (healthy = true))) yield batch;
         this.metrics.streamConnections.inc({ outcome: 'closed' });
       } catch (error) {
         if (signal.aborted) return;
@@ -62,10 +63,16 @@ export class NomadEventStreamSource implements EventFeedPort {
         throw new PoseidonError('BackendUnavailable', `Nomad event stream unavailable for ${now - failingSince} ms`);
       }
       await this.sleep(this.backoff(failures++), signal);
+      reconnect = true;
     }
   }
 
-  private async *connection(cursor: Cursor, signal: AbortSignal, onData: () => void): AsyncGenerator<BackendEvent[]> {
+  private async *connection(
+    cursor: Cursor,
+    reconnect: boolean,
+    signal: AbortSignal,
+    onData: () => void,
+  ): AsyncGenerator<BackendEvent[]> {
     const local = new AbortController();
     const stop = () => local.abort(signal.reason);
     signal.addEventListener('abort', stop, { once: true });
@@ -79,7 +86,7 @@ export class NomadEventStreamSource implements EventFeedPort {
         onData();
         const frame = parseFrame(line);
         if (frame.Index === undefined || frame.Index === 0) continue;
-        if (first) this.checkContinuity(cursor, frame.Index, resumeFrom);
+        if (first) this.checkContinuity(cursor, reconnect, frame.Index, resumeFrom);
         first = false;
         if (frame.Index <= cursor.index) continue;
         cursor.index = frame.Index;
@@ -94,11 +101,17 @@ export class NomadEventStreamSource implements EventFeedPort {
     }
   }
 
-  private checkContinuity(cursor: Cursor, firstIndex: number, resumeFrom: number): void {
+  /**
+   * The first frame of a connection must be the entry we resume from (Nomad re-sends it). A higher one is a gap when
+   * we saw that entry as a frame, and also on a reconnect from the caller's list index: the entry at that index
+   * changed a job or an allocation, so it is buffered unless the buffer lost it (at worst, an entry of another
+   * namespace costs one needless re-list). The first connection after a list trusts the list index.
+   */
+  private checkContinuity(cursor: Cursor, reconnect: boolean, firstIndex: number, resumeFrom: number): void {
     if (resumeFrom <= 0) return;
     if (firstIndex < resumeFrom)
       throw this.gap('index-reset', `event index went backwards (${firstIndex} < ${resumeFrom})`);
-    if (cursor.confirmed && firstIndex > resumeFrom) {
+    if ((cursor.confirmed || reconnect) && firstIndex > resumeFrom) {
       throw this.gap(
         'buffer-lost',
         `event ${resumeFrom} is no longer buffered; events up to ${firstIndex} may be lost`,
