@@ -1,8 +1,8 @@
 /**
  * Runs a plan against the server, action by action in the plan's order, printing one line per resource as it is
  * done. Updates are check-and-set writes with the live `resourceVersion`; when another writer got there first
- * (`Conflict`, often just a status write of the controller) the resource is read again and the write retried, a
- * bounded number of times. A failure stops the run: the error says what was already applied.
+ * (`Conflict`, often just a status write of the controller, or `NotFound`: deleted meanwhile) the resource is read
+ * again and the write retried (or turned into a create), a bounded number of times. A failure stops the run: the error says what was already applied.
  */
 import type { ExecutionEnvironment } from '../../crds/execution-environment';
 import { CliError } from './cli-error';
@@ -13,6 +13,9 @@ import { isApiError, type ResourceClient } from './resource-client';
 import { managedView, sameManaged } from './resource-view';
 
 const MAX_ATTEMPTS = 5;
+
+/** The client calls a plan needs. */
+export type PlanClient = Pick<ResourceClient, 'create' | 'replace' | 'delete' | 'get'>;
 
 /** Options of {@link executePlan}. */
 export interface ExecuteOptions {
@@ -30,7 +33,7 @@ export interface ExecuteResult {
 
 /** Runs `plan`; throws a {@link CliError} (listing what was applied) on the first failure. */
 export async function executePlan(
-  client: ResourceClient,
+  client: PlanClient,
   plan: Plan,
   out: CliOutput,
   options: ExecuteOptions,
@@ -59,7 +62,7 @@ export async function executePlan(
   return { changed, names };
 }
 
-async function run(client: ResourceClient, action: PlanAction): Promise<PlanAction['type']> {
+async function run(client: PlanClient, action: PlanAction): Promise<PlanAction['type']> {
   switch (action.type) {
     case 'unchanged':
       return 'unchanged';
@@ -78,7 +81,7 @@ async function run(client: ResourceClient, action: PlanAction): Promise<PlanActi
 }
 
 async function update(
-  client: ResourceClient,
+  client: PlanClient,
   desired: ExecutionEnvironment,
   live: ExecutionEnvironment,
 ): Promise<PlanAction['type']> {
@@ -95,7 +98,8 @@ async function update(
       await client.replace({ ...next, metadata: { ...next.metadata, resourceVersion } });
       return 'update';
     } catch (error) {
-      if (!isApiError(error, 'Conflict') || attempt >= MAX_ATTEMPTS) throw error;
+      const raced = isApiError(error, 'Conflict') || isApiError(error, 'NotFound');
+      if (!raced || attempt >= MAX_ATTEMPTS) throw error;
     }
     current = await client.get(desired.metadata.name);
   }

@@ -25,7 +25,7 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 /** Waits until every environment in `names` is warm; throws a {@link CliError} on timeout or when one vanishes. */
 export async function waitUntilWarm(
-  client: ResourceClient,
+  client: Pick<ResourceClient, 'status'>,
   names: readonly string[],
   out: CliOutput,
   options: WaitOptions,
