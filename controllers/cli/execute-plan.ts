@@ -2,7 +2,8 @@
  * Runs a plan against the server, action by action in the plan's order, printing one line per resource as it is
  * done. Updates are check-and-set writes with the live `resourceVersion`; when another writer got there first
  * (`Conflict`, often just a status write of the controller, or `NotFound`: deleted meanwhile) the resource is read
- * again and the write retried (or turned into a create), a bounded number of times. A failure stops the run: the error says what was already applied.
+ * again and the write retried (or turned into a create), a bounded number of times. A failure stops the run: the
+ * error says what was already applied.
  */
 import type { ExecutionEnvironment } from '../../crds/execution-environment';
 import { CliError } from './cli-error';

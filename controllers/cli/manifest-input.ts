@@ -20,7 +20,10 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** Loads `paths` (`offline` drops the note that nothing was sent); throws a {@link CliError} with every error, or when `requireSome` and no resource was found. */
+/**
+ * Loads `paths`; throws a {@link CliError} with every error, or when `requireSome` (the default) and no resource was
+ * found. `offline` drops the note that nothing was sent to the server.
+ */
 export async function loadDesired(
   paths: readonly string[] | undefined,
   io: CliIo,

@@ -33,8 +33,10 @@ function planLine(action: PlanAction): string {
   switch (action.type) {
     case 'create':
       return `  + ${reference(action.name)} (id ${action.desired.spec.id})`;
-    case 'update':
-      return `  ~ ${reference(action.name)} (id ${action.live.spec.id}): ${changedSpecFields(action.live, action.desired).join(', ')}`;
+    case 'update': {
+      const changes = changedSpecFields(action.live, action.desired).join(', ');
+      return `  ~ ${reference(action.name)} (id ${action.live.spec.id}): ${changes}`;
+    }
     case 'delete':
       return `  - ${reference(action.name)} (id ${action.live.spec.id})`;
     case 'unchanged':
