@@ -130,8 +130,8 @@ function buildManager(core: Core, backend: Backend, config: Config, workers: num
   // Destroyed runners: live sessions learn the cause, and the activity record is dropped with the runner.
   const losses: RunnerLossReporter = {
     runnerLost(runnerId, cause) {
-      core.losses.runnerLost(runnerId, cause);
       core.activity.forget(runnerId);
+      return core.losses.runnerLost(runnerId, cause);
     },
   };
   const base = { store, desired, observed, jobs: backend, clock, newId: randomUUID, logger, registry };

@@ -235,7 +235,11 @@ export interface ObservedState {
 
 /** Where reconcilers report that a runner was destroyed, and why (the service delivers it to live sessions). */
 export interface RunnerLossReporter {
-  runnerLost(runnerId: string, cause: RunnerLossCause): void;
+  /**
+   * Reports the loss. Returns false when this runner's loss was already reported (by another reconciler racing on
+   * the same runner, or by the API), so it is not counted twice; void counts as a first report.
+   */
+  runnerLost(runnerId: string, cause: RunnerLossCause): boolean | void;
 }
 
 /**

@@ -15,9 +15,9 @@ export class RunnerLossBus {
 
   constructor(private readonly rememberGone = 10000) {}
 
-  /** Reports that `runnerId` is gone. The first report wins; later ones are ignored. */
-  runnerLost(runnerId: string, cause: RunnerLossCause): void {
-    if (this.gone.has(runnerId)) return;
+  /** Reports that `runnerId` is gone. The first report wins; later ones are ignored and answer false. */
+  runnerLost(runnerId: string, cause: RunnerLossCause): boolean {
+    if (this.gone.has(runnerId)) return false;
     this.gone.set(runnerId, cause);
     if (this.gone.size > this.rememberGone) {
       const oldest = this.gone.keys().next().value;
@@ -26,6 +26,7 @@ export class RunnerLossBus {
     const listeners = this.listeners.get(runnerId);
     this.listeners.delete(runnerId);
     for (const listener of listeners ?? []) listener(cause);
+    return true;
   }
 
   /** The cause of a runner already reported gone, if any. */

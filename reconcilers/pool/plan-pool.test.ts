@@ -125,14 +125,14 @@ describe('planPool', () => {
     );
   });
 
-  it('reports every claimed runner it stops as deregistered', () => {
+  it('reports every claimed runner it stops, and every runner of a deleted environment, as deregistered', () => {
     fc.assert(
       fc.property(factsArbitrary, (facts) => {
         const steps = planPool(facts).steps;
         const reported = new Set(steps.flatMap((s) => (s.kind === 'reportLoss' ? [s.runnerId] : [])));
         for (const name of deletedNames(steps)) {
           const claimed = facts.runners.find((r) => r.name === name)?.claimed ?? false;
-          expect(reported.has(name)).toBe(claimed);
+          expect(reported.has(name)).toBe(claimed || facts.environment === undefined);
         }
       }),
     );

@@ -72,10 +72,13 @@ export function poolCounts(facts: PoolFacts): PoolCounts {
   return { size, idleCurrent, staleIdle, narrowedClaims, missing, surplus };
 }
 
-/** Deletes every runner of a deleted environment (claimed ones are reported `deregistered`). */
+/**
+ * Deletes every runner of a deleted environment, each reported `deregistered` (idle ones too: the runner reconciler
+ * reports the same loss when it gets to a runner first, and a loss is counted once, whoever reports it).
+ */
 export function teardownSteps(facts: PoolFacts): Step[] {
   return facts.runners.flatMap((runner): Step[] => [
-    ...(runner.claimed ? [{ kind: 'reportLoss' as const, runnerId: runner.name, cause: 'deregistered' as const }] : []),
+    { kind: 'reportLoss', runnerId: runner.name, cause: 'deregistered' },
     { kind: 'deleteRunner', name: runner.name },
   ]);
 }

@@ -43,6 +43,7 @@ export async function applySteps(
     const result = await applyStep(ports, step);
     applied.push(result);
     if (step.kind === 'reportLoss') {
+      if (result.outcome === 'unchanged') continue;
       countLoss(ports.metrics, step.cause);
       logger.info({ runnerId: step.runnerId, cause: step.cause }, 'runner lost');
       continue;
@@ -67,9 +68,11 @@ async function applyStep(ports: StepPorts, step: Step): Promise<AppliedStep> {
       return createRunner(ports, step);
     case 'deleteRunner':
       return deleteRunner(ports, step);
-    case 'reportLoss':
-      ports.losses?.runnerLost(step.runnerId, step.cause);
-      return { step, outcome: 'unchanged', name: step.runnerId };
+    case 'reportLoss': {
+      // `created`: a loss reported for the first time; `unchanged`: someone reported this runner already.
+      const first = ports.losses?.runnerLost(step.runnerId, step.cause) !== false;
+      return { step, outcome: first ? 'created' : 'unchanged', name: step.runnerId };
+    }
     case 'writeRunnerStatus':
       await ports.store.updateStatus('Runner', step.name, step.resourceVersion, step.status);
       return { step, outcome: 'updated', name: step.name };

@@ -144,11 +144,15 @@ describe('pool, environment and runner reconcilers together', () => {
     await world.putEnvironment({ id: 10, prewarmingPoolSize: 1 });
     await world.converge();
     const claimed = await world.claim(1);
+    const everyRunner = (await world.runners(1)).map((r) => r.metadata.name).sort();
+    expect(everyRunner).toContain(claimed.metadata.name);
     await world.deleteEnvironment(1);
     await world.converge();
     expect(await world.runners(1)).toEqual([]);
     expect(world.backend.jobIds().filter((id) => id === 'template-1' || id.startsWith('1-'))).toEqual([]);
-    expect(world.losses).toEqual([{ runnerId: claimed.metadata.name, cause: 'deregistered' }]);
+    // Every runner of the deleted environment is reported once, idle ones included.
+    expect(world.losses.map((l) => l.runnerId).sort()).toEqual(everyRunner);
+    expect(new Set(world.losses.map((l) => l.cause))).toEqual(new Set(['deregistered']));
     expect(await world.runners(10)).toHaveLength(1);
     expect(world.backend.jobIds()).toContain('template-10');
   });

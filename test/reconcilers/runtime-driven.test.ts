@@ -32,7 +32,13 @@ async function startController() {
   const desired = await StoreDesiredState.open(store);
   const observed = new ObservedCache({ jobs: backend, feed: backend, clock, logger, relistIntervalMs: 0 });
   const losses: { runnerId: string; cause: RunnerLossCause }[] = [];
-  const reporter = { runnerLost: (runnerId: string, cause: RunnerLossCause) => losses.push({ runnerId, cause }) };
+  const reporter = {
+    runnerLost: (runnerId: string, cause: RunnerLossCause): boolean => {
+      if (losses.some((loss) => loss.runnerId === runnerId)) return false;
+      losses.push({ runnerId, cause });
+      return true;
+    },
+  };
   const base = { store, desired, observed, jobs: backend, clock, newId: () => crypto.randomUUID(), logger, registry };
   const controller = <R extends ConstructorParameters<typeof Controller>[0]['reconciler']>(reconciler: R) =>
     new Controller({ reconciler, logger, clock, registry, workers: 2 });

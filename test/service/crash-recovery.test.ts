@@ -6,6 +6,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { eventually } from '../support/eventually';
+import { expectNoLeaks, handleCounts, type HandleCounts } from './support/leak-check';
 import { spawnServe, type ChildService } from './support/child-service';
 import { ServiceApi } from './support/service-api';
 import { newStateDir, removeState, startTestService } from './support/service-harness';
@@ -15,11 +16,18 @@ jest.setTimeout(180_000);
 const POOL = 5;
 const ENVIRONMENT = 51;
 const dir = newStateDir();
+let baseline: HandleCounts;
+
+beforeAll(() => {
+  // Taken inside a hook, like the check in afterAll, so both count the hook's own timeout timer.
+  baseline = handleCounts();
+});
 let child: ChildService | undefined;
 
 afterAll(async () => {
   await child?.kill('SIGKILL');
   await removeState(dir);
+  await expectNoLeaks(baseline);
 });
 
 /** What clients were answered: claimed runner ids and the content of the file each one wrote. */

@@ -6,16 +6,19 @@
  */
 import type { ExecutionEnvironmentStatus } from '../../crds/execution-environment';
 import { eventually } from '../support/eventually';
+import { expectNoLeaks, handleCounts, type HandleCounts } from './support/leak-check';
 import { removeState, startTestService, type TestService } from './support/service-harness';
 
 jest.setTimeout(60_000);
 
 let world: TestService;
+let baseline: HandleCounts;
 /** Every status write of every environment, in commit order. */
 const written: { id: number; status: ExecutionEnvironmentStatus }[] = [];
 let unwatch: (() => void) | undefined;
 
 beforeAll(async () => {
+  baseline = handleCounts();
   world = await startTestService({
     env: { POSEIDON_SERVER_ALERT_PREWARMINGPOOLTHRESHOLD: '0.5' },
   });
@@ -31,6 +34,7 @@ afterAll(async () => {
   unwatch?.();
   await world.stop();
   await removeState(world.dir);
+  await expectNoLeaks(baseline);
 });
 
 const settle = { timeoutMs: 20_000, intervalMs: 25 };

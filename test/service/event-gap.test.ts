@@ -6,19 +6,23 @@
  */
 import { eventually } from '../support/eventually';
 import { metricValue } from './support/metric-value';
+import { expectNoLeaks, handleCounts, type HandleCounts } from './support/leak-check';
 import { removeState, startTestService, type TestService } from './support/service-harness';
 
 jest.setTimeout(60_000);
 
 let world: TestService;
+let baseline: HandleCounts;
 
 beforeAll(async () => {
+  baseline = handleCounts();
   world = await startTestService({ service: { embedded: { eventBufferSize: 4 } } });
 });
 
 afterAll(async () => {
   await world.stop();
   await removeState(world.dir);
+  await expectNoLeaks(baseline);
 });
 
 const settle = { timeoutMs: 20_000, intervalMs: 25 };

@@ -4,13 +4,16 @@
  * is destroyed (job deregistered, resource deleted, 410 afterwards); 0 never expires.
  */
 import { eventually } from '../support/eventually';
+import { expectNoLeaks, handleCounts, type HandleCounts } from './support/leak-check';
 import { removeState, startTestService, type TestService } from './support/service-harness';
 
 jest.setTimeout(60_000);
 
 let world: TestService;
+let baseline: HandleCounts;
 
 beforeAll(async () => {
+  baseline = handleCounts();
   world = await startTestService();
   expect(await world.api.putEnvironment(31, { prewarmingPoolSize: 3 })).toBe(201);
   await eventually(() => world.world.settledPool(31, 3), { timeoutMs: 20_000, intervalMs: 25 });
@@ -19,6 +22,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await world.stop();
   await removeState(world.dir);
+  await expectNoLeaks(baseline);
 });
 
 async function gone(runnerId: string): Promise<void> {

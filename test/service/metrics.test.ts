@@ -5,19 +5,23 @@
  */
 import { eventually } from '../support/eventually';
 import { parseExposition, sampleSum, type Sample } from './support/metric-value';
+import { expectNoLeaks, handleCounts, type HandleCounts } from './support/leak-check';
 import { removeState, startTestService, type TestService } from './support/service-harness';
 
 jest.setTimeout(60_000);
 
 let world: TestService;
+let baseline: HandleCounts;
 
 beforeAll(async () => {
+  baseline = handleCounts();
   world = await startTestService();
 });
 
 afterAll(async () => {
   await world.stop();
   await removeState(world.dir);
+  await expectNoLeaks(baseline);
 });
 
 const CONTROLLERS = ['environment', 'pool', 'runner'];
@@ -116,7 +120,7 @@ describe('metrics of the real service', () => {
     expect(sampleSum(after, 'workqueue_depth', {})).toBeGreaterThanOrEqual(0);
   });
 
-  it('drops the gauges of a deleted environment and counts the losses of its claimed runners', async () => {
+  it('drops the gauges of a deleted environment and counts each of its runners lost once', async () => {
     const before = (await scrape()).samples;
     expect(await world.api.deleteEnvironment(81)).toBe(204);
     await eventually(
@@ -124,7 +128,8 @@ describe('metrics of the real service', () => {
         const { samples } = await scrape();
         expect(samples.filter((s) => s.labels.environment_id === '81')).toEqual([]);
         const lost = (list: Sample[]) => sampleSum(list, 'poseidon_runner_losses_total', { cause: 'deregistered' });
-        expect(lost(samples) - lost(before)).toBe(1);
+        // Three idle runners and the claimed one, each once although the pool and runner reconcilers both report.
+        expect(lost(samples) - lost(before)).toBe(4);
       },
       { timeoutMs: 10_000, intervalMs: 25 },
     );

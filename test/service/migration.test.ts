@@ -10,11 +10,18 @@ import { createEmbeddedBackend } from '../../controllers/backends/embedded';
 import { loadConfig } from '../../controllers/config/load-config';
 import type { TaskSettings } from '../../reconcilers/ports';
 import { eventually } from '../support/eventually';
+import { expectNoLeaks, handleCounts, type HandleCounts } from './support/leak-check';
 import { newStateDir, removeState, serviceEnv, startTestService } from './support/service-harness';
 
 jest.setTimeout(60_000);
 
 const dir = newStateDir();
+let baseline: HandleCounts;
+
+beforeAll(() => {
+  // Taken inside a hook, like the check in afterAll, so both count the hook's own timeout timer.
+  baseline = handleCounts();
+});
 const settings: TaskSettings = {
   image: 'host',
   cpuLimit: 20,
@@ -27,6 +34,7 @@ const idleRunner = `61-${randomUUID()}`;
 
 afterAll(async () => {
   await removeState(dir);
+  await expectNoLeaks(baseline);
 });
 
 /** Writes the Go service's jobs into the embedded backend's state, and a file into the used runner. */

@@ -4,6 +4,7 @@
  * files and are never handed out again, and inactivity timers restart with their full duration.
  */
 import { eventually } from '../support/eventually';
+import { expectNoLeaks, handleCounts, type HandleCounts } from './support/leak-check';
 import type { Registry } from 'prom-client';
 import { metricValue } from './support/metric-value';
 import type { ServiceApi } from './support/service-api';
@@ -14,9 +15,16 @@ jest.setTimeout(90_000);
 const settle = { timeoutMs: 20_000, intervalMs: 25 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const dir = newStateDir();
+let baseline: HandleCounts;
+
+beforeAll(() => {
+  // Taken inside a hook, like the check in afterAll, so both count the hook's own timeout timer.
+  baseline = handleCounts();
+});
 
 afterAll(async () => {
   await removeState(dir);
+  await expectNoLeaks(baseline);
 });
 
 /** `POST /execute` answers 200 for a claimed runner and 410 otherwise, without resetting its inactivity timer. */

@@ -4,19 +4,23 @@
  * isolation (network access removed) destroys claimed runners of the old revision, and their WebSocket is told so.
  */
 import { eventually } from '../support/eventually';
+import { expectNoLeaks, handleCounts, type HandleCounts } from './support/leak-check';
 import { removeState, startTestService, type TestService } from './support/service-harness';
 
 jest.setTimeout(60_000);
 
 let world: TestService;
+let baseline: HandleCounts;
 
 beforeAll(async () => {
+  baseline = handleCounts();
   world = await startTestService();
 });
 
 afterAll(async () => {
   await world.stop();
   await removeState(world.dir);
+  await expectNoLeaks(baseline);
 });
 
 const settle = { timeoutMs: 20_000, intervalMs: 25 };

@@ -208,7 +208,14 @@ export class ReconcilerWorld {
       logger,
       registry,
     };
-    const losses = { runnerLost: (runnerId: string, cause: RunnerLossCause) => this.losses.push({ runnerId, cause }) };
+    // Like the service's loss bus: the first report of a runner wins, repeats answer false (and are not recorded).
+    const losses = {
+      runnerLost: (runnerId: string, cause: RunnerLossCause): boolean => {
+        if (this.losses.some((loss) => loss.runnerId === runnerId)) return false;
+        this.losses.push({ runnerId, cause });
+        return true;
+      },
+    };
     const activity = { lastActivity: (id: string) => this.activity.get(id) };
     const { maxCreationsPerReconcile, depletionThreshold } = this.options;
     return {
