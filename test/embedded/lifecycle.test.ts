@@ -3,9 +3,10 @@
  * increasing indexes, check-and-set, replacement and removal of sandboxes, observed failures, and state surviving a
  * restart of the backend object.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { AllocationState, BackendEvent } from '../../reconcilers/ports';
+import { compileOptions } from '../../controllers/backends/embedded/embedded-options';
 import { eventually } from '../support/eventually';
 import { bash, collect, runnerJob, startHarness, type Harness } from './embedded-harness';
 import { processesOfAllocation } from './processes';
@@ -199,7 +200,46 @@ describe('metrics', () => {
   });
 });
 
+/** Removes the allocation's cgroups behind the backend's back (they are empty while nothing runs). */
+function removeCgroups(harness: Harness, allocationId: string): void {
+  const { instanceTag } = compileOptions(harness.options);
+  const dirs =
+    harness.backend.cgroups === 'v1'
+      ? ['memory', 'cpu', 'pids'].map(
+          (controller) => `/sys/fs/cgroup/${controller}/poseidon-${instanceTag}/${allocationId}`,
+        )
+      : [`/sys/fs/cgroup/poseidon-${instanceTag}/${allocationId}`];
+  for (const dir of dirs) rmdirSync(dir);
+}
+
 describe('observed failures', () => {
+  it('fails the allocation when its cgroups are removed, found by supervision or by the next execution', async () => {
+    if (h.backend.cgroups === 'none') return;
+    const watched = job(10);
+    await h.backend.registerJob(runnerJob(watched));
+    removeCgroups(h, (await running(watched)).id);
+    const failed = await eventually(async () => {
+      const current = await newest(watched);
+      return current?.clientStatus === 'failed' ? current : false;
+    });
+    expect(failed.taskEvents.at(-2)?.message).toContain('cgroups were removed');
+
+    const quiet = await startHarness({ supervisionIntervalMs: 0 });
+    try {
+      const id = job(11);
+      await quiet.backend.registerJob(runnerJob(id));
+      await quiet.backend.settled();
+      const [allocation] = await quiet.backend.jobAllocations(id);
+      removeCgroups(quiet, allocation?.id ?? '');
+      await expect(
+        quiet.backend.exec({ jobId: id, command: ['true'], privileged: false, tty: false }),
+      ).rejects.toMatchObject({ code: 'RunnerGone', details: { cause: 'stoppedUnexpectedly' } });
+      expect((await quiet.backend.jobAllocations(id))[0]?.clientStatus).toBe('failed');
+    } finally {
+      await quiet.destroy();
+    }
+  });
+
   it('fails the allocation when its workspace is deleted, and executions then lose the runner', async () => {
     const id = job(7);
     await h.backend.registerJob(runnerJob(id));

@@ -206,6 +206,21 @@ function tableExists(): boolean {
     });
   });
 
+  describe('a runner whose network namespace is deleted behind its back', () => {
+    it('fails, and its executions lose the runner', async () => {
+      const id = '4-00000000-0000-4000-8000-0000000000d3';
+      await h.backend.registerJob(runnerJob(id, { networkAccess: true }));
+      await h.backend.settled();
+      const allocation = await allocationOf(id);
+      const [namespace] = readdirSync('/run/netns').filter((name) => name.endsWith(allocation.id));
+      execFileSync('ip', ['netns', 'del', namespace ?? '']);
+      await expect(
+        h.backend.exec({ jobId: id, command: ['true'], privileged: false, tty: false }),
+      ).rejects.toMatchObject({ code: 'RunnerGone', details: { cause: 'stoppedUnexpectedly' } });
+      expect((await allocationOf(id)).clientStatus).toBe('failed');
+    });
+  });
+
   describe('deregistering the job', () => {
     it('stops publishing its ports and removes its namespace', async () => {
       const allocation = await allocationOf(SECOND);

@@ -92,12 +92,12 @@ export class AllocationLifecycle {
     await this.deps.persist(jobId);
   }
 
-  /** Checks every running allocation; those whose workspace disappeared fail. */
+  /** Checks every running allocation; those whose files, cgroups or network namespace disappeared fail. */
   async supervise(): Promise<void> {
     for (const { job, allocations } of this.deps.table.all()) {
       const newest = allocations[0];
       if (newest?.state.clientStatus !== 'running' || newest.state.desiredStatus !== 'run') continue;
-      const problem = await this.deps.sandboxes.problem(newest.state.id);
+      const problem = await this.deps.sandboxes.problem(newest);
       if (problem) await this.fail(job.id, newest.state.id, problem);
     }
   }

@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Registry } from 'prom-client';
-import { PoseidonError } from '../../../crds/errors';
+import { errorCodeOf, PoseidonError } from '../../../crds/errors';
 import type {
   AllocationState,
   Backend,
@@ -257,7 +257,17 @@ class EmbeddedBackendImpl implements EmbeddedBackend {
     this.assertRunning();
     validateExecRequest(request);
     const { executions } = this.ready();
-    return executions.start(request, await this.targetFor(request.jobId));
+    const target = await this.targetFor(request.jobId);
+    try {
+      return await executions.start(request, target);
+    } catch (error) {
+      const lost = await this.judgeBroken(target.jobId, target.allocationId);
+      if (lost) throw lost;
+      if (errorCodeOf(error) !== undefined) throw error;
+      throw new PoseidonError('BackendUnavailable', `cannot start an execution in runner ${target.jobId}`, {
+        cause: error,
+      });
+    }
   }
 
   /** Where an execution of `jobId` runs; rejects with `RunnerGone` when its allocation does not run. */
@@ -273,6 +283,11 @@ class EmbeddedBackendImpl implements EmbeddedBackend {
       throw runnerGone(jobId, cause, `runner ${jobId} is not running (${state.clientStatus})`);
     }
     const withNetwork = settings.networkAccess && parseTemplateJobId(jobId) === undefined;
+    // nsenter into a deleted namespace would fail inside the sandbox chain; a cheap check fails the runner first.
+    if (withNetwork && network && !this.networks.isAttached(network)) {
+      const lost = await this.judgeBroken(jobId, state.id);
+      if (lost) throw lost;
+    }
     return {
       jobId,
       allocationId: state.id,
@@ -289,11 +304,17 @@ class EmbeddedBackendImpl implements EmbeddedBackend {
   /** An execution that failed to start its sandbox because the allocation broke loses the runner. */
   private async judge(end: ExecutionEnd): Promise<PoseidonError | undefined> {
     if (end.exitCode !== 1 && end.exitCode !== 125) return undefined;
+    return this.judgeBroken(end.jobId, end.allocationId);
+  }
+
+  /** When the allocation's resources are gone: fails it and returns the `RunnerGone` error for its executions. */
+  private async judgeBroken(jobId: string, allocationId: string): Promise<PoseidonError | undefined> {
     const { sandboxes, lifecycle } = this.ready();
-    const problem = await sandboxes.problem(end.allocationId);
+    const record = this.table.get(jobId)?.allocations.find((allocation) => allocation.state.id === allocationId);
+    const problem = record ? await sandboxes.problem(record) : undefined;
     if (!problem) return undefined;
-    await lifecycle.fail(end.jobId, end.allocationId, problem);
-    return runnerGone(end.jobId, 'stoppedUnexpectedly', problem);
+    await lifecycle.fail(jobId, allocationId, problem);
+    return runnerGone(jobId, 'stoppedUnexpectedly', problem);
   }
 
   private afterExecution(end: ExecutionEnd, outcome: 'exited' | 'lost' | 'failed'): void {

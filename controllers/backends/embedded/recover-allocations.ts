@@ -30,7 +30,8 @@ function samePorts(a: AllocationRecord['state']['ports'], b: AllocationRecord['s
 }
 
 async function recoverRunning(deps: RecoveryDeps, jobId: string, record: AllocationRecord): Promise<void> {
-  const problem = await deps.sandboxes.problem(record.state.id);
+  // Missing cgroups and namespaces are normal after a reboot (prepare makes them again); missing files are not.
+  const problem = await deps.sandboxes.missingFiles(record.state.id);
   if (problem) {
     await deps.lifecycle.fail(jobId, record.state.id, `${problem} (found at start-up)`);
     return;

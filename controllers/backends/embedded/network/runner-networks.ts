@@ -111,6 +111,10 @@ export class RunnerNetworks implements AllocationNetworks {
     this.slots.delete(attachment.slot);
   }
 
+  isAttached(attachment: NetworkAttachment): boolean {
+    return existsSync(this.namespacePath(attachment));
+  }
+
   /**
    * Closes every forwarder and removes the firewall table (namespaces stay for a restart; with no execution left,
    * nothing inside them can send, and the next start installs the table again).

@@ -27,6 +27,8 @@ export interface AllocationNetworks {
   ): Promise<{ attachment?: NetworkAttachment; ports: AllocatedPort[] }>;
   /** Removes the namespace and closes the forwarders. Idempotent. */
   detach(allocationId: string, attachment: NetworkAttachment | undefined): Promise<void>;
+  /** True while the attachment's network namespace exists. */
+  isAttached(attachment: NetworkAttachment): boolean;
 }
 
 /** What preparing an allocation produced. */
@@ -87,8 +89,23 @@ export class AllocationSandboxes {
     await fs.rm(this.paths(allocationId).dir, { recursive: true, force: true, maxRetries: 3 });
   }
 
-  /** Why the allocation cannot run programs any more, or undefined when it can. */
-  async problem(allocationId: string): Promise<string | undefined> {
+  /**
+   * Why the allocation cannot run programs any more (its files, cgroups or network namespace were removed), or
+   * undefined when it can.
+   */
+  async problem(record: AllocationRecord): Promise<string | undefined> {
+    const { id } = record.state;
+    const files = await this.missingFiles(id);
+    if (files) return files;
+    if (!(await this.cgroups.hasAllocation(id))) return "the sandbox's cgroups were removed";
+    if (record.network && !this.networks.isAttached(record.network)) {
+      return `the sandbox's network namespace ${record.network.namespace} was removed`;
+    }
+    return undefined;
+  }
+
+  /** Why the allocation's files are unusable (workspace or tmp deleted), or undefined when they are there. */
+  async missingFiles(allocationId: string): Promise<string | undefined> {
     const paths = this.paths(allocationId);
     for (const [dir, name] of [
       [paths.workspace, 'workspace'],
