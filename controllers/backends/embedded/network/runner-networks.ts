@@ -79,6 +79,7 @@ export class RunnerNetworks implements AllocationNetworks {
       return;
     }
     await this.setUpFirewall();
+    await this.warnAboutLoopbackResolvers();
   }
 
   /** The path of the allocation's namespace for `nsenter`. */
@@ -215,6 +216,19 @@ export class RunnerNetworks implements AllocationNetworks {
     await Promise.all(forwarders.map((forwarder) => forwarder.close()));
   }
 
+  /** Runners see the host's resolv.conf; a resolver on the host's loopback is out of their reach. */
+  private async warnAboutLoopbackResolvers(): Promise<void> {
+    const text = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+    const loopback = loopbackResolvers(text);
+    if (loopback.length > 0) {
+      this.config.logger.warn(
+        { nameservers: loopback },
+        'embedded backend: /etc/resolv.conf names resolvers on the loopback interface; runners with network access ' +
+          'cannot reach them and will not resolve host names',
+      );
+    }
+  }
+
   private async setUpFirewall(): Promise<void> {
     try {
       await installFirewall(this.scope);
@@ -228,6 +242,13 @@ export class RunnerNetworks implements AllocationNetworks {
       );
     }
   }
+}
+
+/** The `nameserver` addresses of a resolv.conf text that are loopback addresses. */
+export function loopbackResolvers(resolvConf: string): string[] {
+  return [...resolvConf.matchAll(/^\s*nameserver\s+(\S+)/gm)]
+    .map((match) => match[1] ?? '')
+    .filter((address) => address.startsWith('127.') || address === '::1');
 }
 
 /** Every IPv4 address configured on this machine's interfaces (no process is forked). */
