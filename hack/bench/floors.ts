@@ -58,7 +58,7 @@ export const DEFAULT_FLOOR_BUDGETS: FloorBudgets = {
 /** Floor budgets of smoke runs: enough samples to exercise the code, too few for meaningful figures. */
 export const SMOKE_FLOOR_BUDGETS: FloorBudgets = {
   spawn: { count: 3, budgetMs: 1_000 },
-  network: { count: 20, budgetMs: 1_000 },
+  network: { count: 5, budgetMs: 1_000 },
   rateMs: 200,
 };
 

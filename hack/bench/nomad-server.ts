@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { Pool } from 'undici';
 import { startNomadTestServer } from '../nomad-test-server/nomad-test-server';
 import { percentile, timed } from './bench-stats';
 import type { NomadServerPlacement } from './scenario';
@@ -35,29 +36,32 @@ export async function startNomadServer(placement: NomadServerPlacement): Promise
 }
 
 function withStats(url: string, close: () => Promise<void>): NomadServerHandle {
+  // A pool of its own (not the global fetch agent), closed with the server, so no keep-alive socket outlives it.
+  const pool = new Pool(url, { connections: 2 });
+  const get = async (path: string): Promise<unknown> => {
+    const res = await pool.request({ method: 'GET', path });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`${path} answered ${res.statusCode}`);
+    return JSON.parse(text);
+  };
   return {
     url,
-    close,
+    close: async () => {
+      await pool.close();
+      await close();
+    },
     rawListMs: async () => {
       const tries: number[] = [];
       for (let n = 0; n < 3; n++) {
         tries.push(
           await timed(async () => {
-            for (const path of ['/v1/jobs', '/v1/allocations', '/v1/vars?prefix=poseidon/']) {
-              const res = await fetch(`${url}${path}`);
-              if (!res.ok) throw new Error(`${path} answered ${res.status}`);
-              JSON.parse(await res.text());
-            }
+            for (const path of ['/v1/jobs', '/v1/allocations', '/v1/vars?prefix=poseidon/']) await get(path);
           }),
         );
       }
       return percentile(tries, 50);
     },
-    requestCounts: async () => {
-      const res = await fetch(`${url}/_test/stats`);
-      if (!res.ok) throw new Error(`/_test/stats answered ${res.status}`);
-      return ((await res.json()) as { requests: Record<string, number> }).requests;
-    },
+    requestCounts: async () => ((await get('/_test/stats')) as { requests: Record<string, number> }).requests,
   };
 }
 
