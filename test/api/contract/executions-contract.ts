@@ -243,16 +243,7 @@ export function describeExecutionsContract(getTarget: () => ApiTarget): void {
         expect(run.closed.code).toBe(1000);
         const probe = async (): Promise<number> =>
           (await kit.api('POST', `/runners/${own}/execute`, { command: 'true' })).status;
-        await eventually(async () => (await probe()) === 410, { timeoutMs: 8000, intervalMs: 100 });
-      });
-
-      it('keeps the runner of a program that ends on Ctrl-\\ after its time limit', async () => {
-        const own = await kit.claim(environmentId, 300);
-        const run = await kit.run(own, { command: 'echo ready; sleep 100', timeLimit: 1 });
-        expect(run.terminal).toEqual({ type: 'timeout' });
-        await new Promise((resolve) => setTimeout(resolve, 3500));
-        const check = await kit.run(own, { command: 'echo alive' });
-        expect(check.stdout).toBe('alive\r\n');
+        await eventually(async () => (await probe()) === 410, { timeoutMs: 15_000, intervalMs: 100 });
       });
 
       it('tells a running execution that its runner was released', async () => {
