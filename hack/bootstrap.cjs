@@ -84,34 +84,38 @@ function aptGet(argv) {
 
 function ensureSystemPackages() {
   if (process.platform !== 'linux' || process.env.POSEIDON_BOOTSTRAP_PACKAGES === 'skip') return;
-  const missing = SYSTEM_PACKAGES.filter((pkg) => !installed(pkg.command));
+  const missingNow = () => SYSTEM_PACKAGES.filter((pkg) => !installed(pkg.command));
+  let missing = missingNow();
   if (missing.length === 0) return;
-  const names = missing.map((pkg) => pkg.name);
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   let problem;
   if (!isRoot) problem = 'installing them needs root';
   else if (!installed('apt-get')) problem = 'this machine has no apt-get';
   else {
+    const names = missing.map((pkg) => pkg.name);
     info(`installing ${names.join(', ')} (needed by the embedded backend's sandboxes)`);
     const install = ['install', '--no-install-recommends', ...names];
     let attempt = aptGet(install);
     if (!attempt.ok) attempt = aptGet(['update']).ok ? aptGet(install) : attempt;
-    const still = missing.filter((pkg) => !installed(pkg.command));
-    if (attempt.ok && still.length === 0) return;
-    problem = `apt-get failed:\n${attempt.stderr.trim()}`;
+    missing = missingNow();
+    if (missing.length === 0) return;
+    problem = attempt.ok
+      ? 'apt-get installed them without their commands appearing'
+      : `apt-get failed:\n${attempt.stderr.trim()}`;
   }
-  const required = missing.filter((pkg) => pkg.required);
+  const names = missing.map((pkg) => pkg.name);
+  const required = missing.some((pkg) => pkg.required);
   process.stderr.write(
     `[bootstrap] the embedded backend needs the Debian packages ${names.join(', ')}, which are missing, and ` +
       `${problem}.\n` +
       `[bootstrap] Install them with: sudo apt-get install ${names.join(' ')}\n` +
-      (required.length > 0
+      (required
         ? '[bootstrap] Without bubblewrap no runner can start. To use only the CLI or the nomad backend, set\n' +
           '[bootstrap] POSEIDON_BOOTSTRAP_PACKAGES=skip.\n'
         : '[bootstrap] Continuing without them: runners with network access then reach only this host or share its\n' +
           '[bootstrap] network (see controllers/backends/embedded/README.md).\n'),
   );
-  if (required.length > 0) process.exit(1);
+  if (required) process.exit(1);
 }
 
 function build() {
