@@ -32,8 +32,9 @@ export interface RootLayout {
   readonly masked: readonly MaskedPath[];
 }
 
-/** Names, in the identity directory, of the empty file and directory bound over masked paths. */
+/** Name, in the identity directory, of the empty file bound over masked files. */
 export const MASKED_FILE = 'masked-file';
+/** Name, in the identity directory, of the empty directory bound over masked directories. */
 export const MASKED_DIR = 'masked-dir';
 
 const HOST_ENTRIES = ['/usr', '/bin', '/lib', '/lib32', '/lib64', '/libx32', '/sbin', '/etc', '/opt'];
