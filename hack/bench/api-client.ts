@@ -3,7 +3,7 @@
  * uses, so the ratio isolates the server) and one `ws` connection per execution, as CodeOcean does. Every call
  * checks the status the contract promises and throws otherwise, so a benchmark never times failures as successes.
  */
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import WebSocket from 'ws';
 import { delay, elapsedMs } from './bench-stats';
 
@@ -116,9 +116,14 @@ export class ApiClient {
     await this.pool.close();
   }
 
-  private async call(method: string, path: string, body: unknown, expected: readonly number[]): Promise<string> {
+  private async call(
+    method: Dispatcher.HttpMethod,
+    path: string,
+    body: unknown,
+    expected: readonly number[],
+  ): Promise<string> {
     const res = await this.pool.request({
-      method: method as 'GET',
+      method,
       path,
       headers: this.headers,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
