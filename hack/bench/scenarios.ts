@@ -7,6 +7,7 @@ import { codeOceanFlowScenario, freshRunnerFlowScenario } from './flow-throughpu
 import { poolRefillScenario, warmPoolScenario } from './pool-scenarios';
 import { restartRecoveryScenario } from './restart-recovery-scenario';
 import type { Scenario } from './scenario';
+import { storeScenario } from './store-scenario';
 
 /** All scenarios, in run order. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -19,6 +20,7 @@ export const SCENARIOS: readonly Scenario[] = [
   warmPoolScenario,
   restartRecoveryScenario,
   nomadScaleScenario,
+  storeScenario,
 ];
 
 /**
