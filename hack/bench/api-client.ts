@@ -111,9 +111,9 @@ export class ApiClient {
     return JSON.parse(text) as Record<string, EnvironmentStatistics>;
   }
 
-  /** Closes the keep-alive connections. */
+  /** Closes the keep-alive connections. Idempotent. */
   async close(): Promise<void> {
-    await this.pool.close();
+    if (!this.pool.closed && !this.pool.destroyed) await this.pool.close();
   }
 
   private async call(
