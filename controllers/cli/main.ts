@@ -4,6 +4,7 @@
  * Errors end the process with exit code 1 and one readable message (no stack trace unless DEBUG is set).
  * `main(argv, io)` runs in-process with any {@link CliIo} (tests capture the output this way).
  */
+import './threadpool-size';
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../config/package-version';
 import { registerApply } from './apply-command';

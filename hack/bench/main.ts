@@ -4,6 +4,7 @@
  * JSON (default `.state/bench/<timestamp>.json`). Exits 0 when every scenario ran, 1 when one failed; a missed
  * target is printed as MISSED but is a result, not a failure.
  */
+import '../../controllers/cli/threadpool-size';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
