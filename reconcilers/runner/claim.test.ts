@@ -95,6 +95,20 @@ describe('RunnerClaimer', () => {
     desired.close();
   });
 
+  it('serves a burst as large as the pool while the cache lags, without giving up on conflicts', async () => {
+    const { memory, desired, observed, registry } = await world(40, { delayed: true });
+    // The cache stops following the store: every claim of the burst sees all 40 runners idle.
+    desired.close();
+    const store = new DelayedStore(memory);
+    const claimer = new RunnerClaimer({ store, desired, observed, random: () => 0, registry });
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, () => claimer.claimRunner({ environmentId: 3, inactivityTimeout: 0, now: NOW })),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const claimedInStore = (await memory.list('Runner')).filter((r) => r.spec.claim);
+    expect(claimedInStore).toHaveLength(40);
+  });
+
   it('claims a runner whose status was written after the cache saw it, when it is still idle', async () => {
     const { claimer, memory, desired } = await world(1);
     desired.close(); // the cache stops following the store: it lags behind the next write

@@ -36,10 +36,16 @@ export interface RunnerClaimerDeps {
   readonly maxConflicts?: number;
 }
 
-/** Claims idle runners. */
+/**
+ * Claims idle runners. Runners this claimer is writing a claim on, or has claimed while the desired cache has not
+ * seen the claim yet, are reserved: concurrent claims of this process skip them instead of colliding on the same
+ * check-and-set (a burst of claims on a full pool would otherwise convoy through conflicts and give up). Other
+ * processes are still kept apart by the check-and-set alone.
+ */
 export class RunnerClaimer {
   private readonly metrics: ReconcilerMetrics;
   private readonly elapsed: () => number;
+  private readonly reserved = new Set<string>();
 
   constructor(private readonly deps: RunnerClaimerDeps) {
     this.metrics = reconcilerMetrics(deps.registry);
@@ -79,20 +85,39 @@ export class RunnerClaimer {
     const claim = { inactivityTimeout: request.inactivityTimeout, claimedAt: new Date(request.now).toISOString() };
     const maxConflicts = this.deps.maxConflicts ?? 8;
     const start = Math.floor(this.deps.random() * candidates.length);
+    this.releaseSeenReservations();
     let conflicts = 0;
     for (let i = 0; i < candidates.length && conflicts < maxConflicts; i++) {
       let runner = candidates[(start + i) % candidates.length];
-      while (runner && this.claimable(runner, revision) && conflicts < maxConflicts) {
-        try {
-          return await this.deps.store.update('Runner', { ...runner, spec: { ...runner.spec, claim } });
-        } catch (error) {
-          if (!hasErrorCode(error, 'Conflict') && !hasErrorCode(error, 'NotFound')) throw error;
-          conflicts++;
-          runner = hasErrorCode(error, 'Conflict') ? await this.current(runner) : undefined;
+      if (!runner || this.reserved.has(runner.metadata.name)) continue;
+      const name = runner.metadata.name;
+      this.reserved.add(name);
+      let claimed = false;
+      try {
+        while (runner && this.claimable(runner, revision) && conflicts < maxConflicts) {
+          try {
+            const written = await this.deps.store.update('Runner', { ...runner, spec: { ...runner.spec, claim } });
+            claimed = true;
+            return written;
+          } catch (error) {
+            if (!hasErrorCode(error, 'Conflict') && !hasErrorCode(error, 'NotFound')) throw error;
+            conflicts++;
+            runner = hasErrorCode(error, 'Conflict') ? await this.current(runner) : undefined;
+          }
         }
+      } finally {
+        if (!claimed) this.reserved.delete(name);
       }
     }
     throw new PoseidonError('NoRunnerAvailable', 'no runners available for this execution environment');
+  }
+
+  /** Drops reservations of runners the cache now shows claimed, or no longer has. */
+  private releaseSeenReservations(): void {
+    for (const name of this.reserved) {
+      const runner = this.deps.desired.runner(name);
+      if (!runner || runner.spec.claim !== undefined) this.reserved.delete(name);
+    }
   }
 
   /**
