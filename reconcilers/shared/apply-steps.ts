@@ -31,7 +31,14 @@ export interface AppliedStep {
   readonly name: string;
 }
 
-/** Applies `steps` in order; logs and counts each write. Throws the first error that is not "already done". */
+/** Runner creations applied at once: they are independent writes, and a durable store syncs them together. */
+const CREATE_BATCH = 32;
+
+/**
+ * Applies `steps` in order; logs and counts each write. Consecutive runner creations run concurrently (they are
+ * independent, and a durable store commits them in one sync instead of one sync each). Throws the first error that
+ * is not "already done", after the steps already in flight settled.
+ */
 export async function applySteps(
   ports: StepPorts,
   controller: ControllerName,
@@ -39,19 +46,38 @@ export async function applySteps(
   logger: Logger,
 ): Promise<AppliedStep[]> {
   const applied: AppliedStep[] = [];
-  for (const step of steps) {
-    const result = await applyStep(ports, step);
-    applied.push(result);
-    if (step.kind === 'reportLoss') {
-      if (result.outcome === 'unchanged') continue;
-      countLoss(ports.metrics, step.cause);
-      logger.info({ runnerId: step.runnerId, cause: step.cause }, 'runner lost');
-      continue;
+  for (let i = 0; i < steps.length; ) {
+    const batch = nextBatch(steps, i);
+    i += batch.length;
+    const results = await Promise.allSettled(batch.map((step) => applyStep(ports, step)));
+    for (const result of results) {
+      if (result.status === 'rejected') throw result.reason;
+      applied.push(result.value);
+      record(ports, controller, result.value, logger);
     }
-    countOutcome(ports.metrics, controller, objectOf(step), result.outcome);
-    logger.debug({ step: step.kind, name: result.name, outcome: result.outcome }, 'applied');
   }
   return applied;
+}
+
+/** The steps starting at `from` that may run together: a run of runner creations, or else one step. */
+function nextBatch(steps: readonly Step[], from: number): readonly Step[] {
+  let end = from + 1;
+  if (steps[from]?.kind === 'createRunner') {
+    while (end < steps.length && end - from < CREATE_BATCH && steps[end]?.kind === 'createRunner') end++;
+  }
+  return steps.slice(from, end);
+}
+
+function record(ports: StepPorts, controller: ControllerName, result: AppliedStep, logger: Logger): void {
+  const { step } = result;
+  if (step.kind === 'reportLoss') {
+    if (result.outcome === 'unchanged') return;
+    countLoss(ports.metrics, step.cause);
+    logger.info({ runnerId: step.runnerId, cause: step.cause }, 'runner lost');
+    return;
+  }
+  countOutcome(ports.metrics, controller, objectOf(step), result.outcome);
+  logger.debug({ step: step.kind, name: result.name, outcome: result.outcome }, 'applied');
 }
 
 async function applyStep(ports: StepPorts, step: Step): Promise<AppliedStep> {
