@@ -3,7 +3,8 @@
  * through the real configuration loader, as a target for the API suite: real reconcilers, real store, real
  * sandboxes, a real HTTP server on a free loopback port.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { purgeEmbeddedState } from '../../support/purge-embedded-state';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -84,7 +85,7 @@ export async function startRealService(options: RealServiceOptions = {}): Promis
     },
     destroy: async () => {
       await stop();
-      rmSync(dir, { recursive: true, force: true });
+      await purgeEmbeddedState(config.embedded.statedir, dir);
     },
   };
   return real;

@@ -4,7 +4,8 @@
  * in-process through `main(argv, io)` with captured output, and as the real built binary in a child process.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { purgeEmbeddedState } from '../../support/purge-embedded-state';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -69,7 +70,7 @@ export async function startCliWorld(options: WorldOptions = {}): Promise<CliWorl
     destroy: async () => {
       stopped ??= service.stop();
       await stopped;
-      rmSync(dir, { recursive: true, force: true });
+      await purgeEmbeddedState(config.embedded.statedir, dir);
     },
   };
 }

@@ -4,11 +4,11 @@
  * its API. Tests read the resulting world through {@link TestService.world}: jobs in the backend, resources in the
  * store, and what the API answers.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { createEmbeddedBackend } from '../../../controllers/backends/embedded';
+import { purgeEmbeddedState } from '../../support/purge-embedded-state';
 import { loadConfig } from '../../../controllers/config/load-config';
 import { startService, type RunningService, type ServiceOptions } from '../../../controllers/main';
 import { ServiceApi, TEST_TOKEN } from './service-api';
@@ -72,17 +72,5 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
  */
 export async function removeState(dir: string): Promise<void> {
   const { config } = loadConfig({ argv: [], env: serviceEnv(), cwd: dir });
-  const backend = await createEmbeddedBackend({
-    stateDir: config.embedded.statedir,
-    logger: pino({ level: 'silent' }),
-    supervisionIntervalMs: 0,
-  });
-  try {
-    const { items } = await backend.listJobs('');
-    for (const job of items) await backend.deregisterJob(job.id);
-    await backend.settled();
-  } finally {
-    await backend.stop();
-  }
-  rmSync(dir, { recursive: true, force: true });
+  await purgeEmbeddedState(config.embedded.statedir, dir);
 }
