@@ -69,6 +69,9 @@ describe('the memory limit', () => {
 });
 
 describe('the CPU limit', () => {
+  // Seen once in a full run on a fresh clone (the spinners never showed up within 15 s while two other workers ran
+  // sandbox suites) and not reproduced alone or under load since: one retry, with the first failure logged.
+  jest.retryTimes(1, { logErrorsBeforeRetry: true });
   it('shares a contended CPU in proportion to cpuLimit', async () => {
     // Both runners spin on the same CPU; over a window in which both spin, the host reads the CPU time each got.
     const mark = token();
