@@ -14,9 +14,10 @@ export type AllocationVerdict =
   | { readonly kind: 'lost'; readonly cause: RunnerLossCause; readonly allocation: AllocationState };
 
 /**
- * Judges a job's allocations (newest first): OOM-killed (any OOM task event of the newest allocation), rescheduled
- * (the newest replaces another, or one was replaced), stopped (restarted in place, failed, lost, complete, told to
- * stop, or the job is dead), running, or pending (also for `unknown`: a disconnected client may come back).
+ * Judges a job's allocations (newest first): OOM-killed (an OOM task event of the newest allocation that restarted
+ * or stopped), rescheduled (the newest replaces another, or one was replaced), stopped (restarted in place, failed,
+ * lost, complete, told to stop, or the job is dead), running, or pending (also for `unknown`: a disconnected client
+ * may come back).
  */
 export function assessAllocations(
   job: JobState | undefined,
@@ -24,7 +25,10 @@ export function assessAllocations(
 ): AllocationVerdict {
   const allocation = allocations[0];
   if (!allocation) return { kind: 'none' };
-  if (allocation.taskEvents.some((event) => event.oomKilled === true)) {
+  // An OOM kill ends the runner only when it took the task down (restart or stop), as in the original; a program
+  // killed inside a task that keeps running leaves the runner usable (spec/poseidon-nomad.md, failure table).
+  const oomKilled = allocation.taskEvents.some((event) => event.oomKilled === true);
+  if (oomKilled && (allocation.restarts > 0 || allocation.clientStatus !== 'running')) {
     return { kind: 'lost', cause: 'oomKilled', allocation };
   }
   if (allocation.previousAllocationId !== undefined || allocations.some((a) => a.nextAllocationId !== undefined)) {

@@ -162,6 +162,15 @@ describe('planRunner', () => {
     expect(plan.steps[0]).toEqual({ kind: 'reportLoss', runnerId: ID, cause });
   });
 
+  it('keeps a runner whose task kept running when a program inside it was OOM-killed', () => {
+    const { job } = runningJob();
+    const killedInside = { taskEvents: [{ type: 'Killed', time: 1, oomKilled: true }] };
+    const alloc = allocation(ID, 'running', killedInside);
+    expect(assessAllocations(job, [alloc]).kind).toBe('running');
+    const plan = planRunner(facts({ job, allocation: assessAllocations(job, [alloc]) }));
+    expect(plan.steps.filter((step) => step.kind === 'reportLoss')).toEqual([]);
+  });
+
   it('destroys a runner whose job vanished after it had run', () => {
     const runner = storedRunner(ID, 4, revision, { status: { phase: 'Running', allocationId: 'a1' } });
     const plan = planRunner(facts({ runner }));

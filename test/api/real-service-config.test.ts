@@ -95,9 +95,14 @@ it('merges stderr into stdout when interactive stderr is off', async () => {
   expect(run.stdout).toBe('out\r\nerr\r\n');
 });
 
-it('reports a program killed at the memory limit as exit 137 with Killed', async () => {
+it('reports a program killed at the memory limit as exit 137 with Killed, and the runner goes on', async () => {
   const runnerId = await kit.claim(await kit.createEnvironment({ prewarmingPoolSize: 1, memoryLimit: 32 }), 60);
   const run = await kit.run(runnerId, { command: 'head -c 200m /dev/zero | tail' });
   expect(run.terminal).toEqual({ type: 'exit', data: 137 });
   expect(run.stdout).toMatch(/Killed/);
+  // As with Nomad and Docker: only the program died, the runner's task runs on (give the reconciler time to act).
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const after = await kit.run(runnerId, { command: 'echo still here' });
+  expect(after.terminal).toEqual({ type: 'exit', data: 0 });
+  expect(after.stdout).toBe('still here\r\n');
 });
