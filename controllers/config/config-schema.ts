@@ -119,7 +119,10 @@ export const ConfigSchema = Type.Object({
   logger: LoggerSchema,
   sentry: SentrySchema,
   store: Type.Object({
-    path: filePath('./.state/store', 'Directory of the file-backed declarative store (embedded backend).'),
+    path: filePath(
+      './.state/store',
+      'Directory of the file-backed declarative store (embedded); with nomad, a local copy of the Variables for fast restarts.',
+    ),
   }),
   embedded: Type.Object({
     statedir: filePath('./.state/embedded', 'Directory of the embedded backend job state.'),

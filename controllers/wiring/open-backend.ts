@@ -2,6 +2,7 @@
  * The two deployments: `embedded` (local bubblewrap sandboxes, resources in a file-backed store on this machine) and
  * `nomad` (a Nomad cluster, resources as Nomad Variables so every replica of the service shares them).
  */
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { FileStore } from '../../crds/store/file-store';
@@ -100,6 +101,8 @@ async function openNomad(config: Config, logger: Logger, registry: Registry): Pr
     await backend.start();
     const store = await NomadStore.open({
       variables: backend.api,
+      // A local copy of the Variables: a restart reads only the ones that changed meanwhile.
+      seedFile: path.join(config.store.path, 'nomad-variables.json'),
       onWatchError: (error) => logger.warn({ err: error }, 'Nomad Variables watch failed; retrying'),
     });
     logger.info({ address: backend.config.baseUrl, namespace: backend.config.namespace }, 'Nomad backend started');

@@ -1,10 +1,13 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pino from 'pino';
 import { createNomadBackend, type NomadBackend } from '../../controllers/backends/nomad/nomad-backend';
 import { startNomadTestServer, type NomadTestServer } from '../../hack/nomad-test-server/nomad-test-server';
 import { environment, runner, runnerName } from '../../test/crds/builders';
 import { describeStoreContract } from '../../test/crds/store-contract';
 import { eventually } from '../../test/support/eventually';
-import { NomadStore } from './nomad-store';
+import { NomadStore, type NomadVariablesPort } from './nomad-store';
 import type { WatchEvent } from './store';
 
 interface Rig {
@@ -69,6 +72,44 @@ describe('NomadStore on Nomad Variables', () => {
     const second = await open();
     expect(await second.list('Runner')).toEqual(await first.list('Runner'));
     expect((await second.get('Runner', runnerName(1, 1)))?.spec.claim?.inactivityTimeout).toBe(60);
+  });
+
+  it('reads only the variables that changed since its seed file was written, and trusts Nomad over the seed', async () => {
+    const seedFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'nomad-seed-')), 'variables.json');
+    const first = await NomadStore.open({ variables: setup.backend.api, watchWaitMs: 200, seedFile });
+    await first.create('ExecutionEnvironment', environment('java', 1));
+    for (let n = 1; n <= 4; n++) await first.create('Runner', runner(runnerName(1, n), 1));
+    await first.close();
+    // Behind the seed's back: one runner claimed, one deleted.
+    const other = await open();
+    const changed = (await other.get('Runner', runnerName(1, 2)))!;
+    await other.update('Runner', {
+      ...changed,
+      spec: { ...changed.spec, claim: { inactivityTimeout: 5, claimedAt: '2024-01-01T00:00:00Z' } },
+    });
+    await other.delete('Runner', runnerName(1, 3));
+    let reads = 0;
+    const counting: NomadVariablesPort = {
+      listVariables: (prefix, options) => setup.backend.api.listVariables(prefix, options),
+      readVariable: (variablePath) => (reads++, setup.backend.api.readVariable(variablePath)),
+      writeVariable: (variablePath, items, cas) => setup.backend.api.writeVariable(variablePath, items, cas),
+      deleteVariable: (variablePath, cas) => setup.backend.api.deleteVariable(variablePath, cas),
+    };
+    const second = await NomadStore.open({ variables: counting, watchWaitMs: 200, seedFile });
+    stores.push(second);
+    expect(reads).toBe(1);
+    expect(await second.list('Runner')).toEqual(await other.list('Runner'));
+    expect(await second.list('ExecutionEnvironment')).toEqual(await other.list('ExecutionEnvironment'));
+    // A seed whose entry carries another index (another cluster, a wiped server) is read again, never trusted.
+    const seed = JSON.parse(readFileSync(seedFile, 'utf8')) as { entries: { path: string; index: number }[] };
+    for (const entry of seed.entries) entry.index += 1000;
+    writeFileSync(seedFile, JSON.stringify(seed));
+    reads = 0;
+    const third = await NomadStore.open({ variables: counting, watchWaitMs: 200, seedFile });
+    stores.push(third);
+    expect(reads).toBe(4);
+    expect(await third.list('Runner')).toEqual(await other.list('Runner'));
+    rmSync(path.dirname(seedFile), { recursive: true, force: true });
   });
 
   it('lets exactly one of two controllers claim a runner, and shows the winner to the other', async () => {

@@ -18,6 +18,7 @@ import type { ResourceByKind, ResourceKind } from '../resources';
 import { invalidResourceError, validateKind } from '../validation';
 import { copyDefined, deepFreeze, sameData } from './plain-data';
 import type { DeleteOptions, NewResource, ResourceStore, Stored, WatchEvent } from './store';
+import { readSeed, writeSeed, type SeedEntry } from './variables-seed';
 import { WatchHub, type ListenerErrorHandler } from './watch-hub';
 
 /** The Nomad Variables calls the store needs (the Nomad adapter's API client has them). */
@@ -45,6 +46,11 @@ export interface NomadStoreOptions {
   readonly onListenerError?: ListenerErrorHandler;
   /** Called with errors of the background watch (it retries every second). */
   readonly onWatchError?: (error: unknown) => void;
+  /**
+   * A local file remembering the variables (see variables-seed.ts): read on open so only variables whose
+   * ModifyIndex changed are read from Nomad, written after open and on close. Default: none (every variable is read).
+   */
+  readonly seedFile?: string;
 }
 
 type AnyStored = Stored<ResourceKind>;
@@ -66,6 +72,7 @@ export class NomadStore implements ResourceStore {
   private readonly hub: WatchHub;
   private readonly watcher = new AbortController();
   private watchDone: Promise<void> = Promise.resolve();
+  private seedSaved: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly variables: NomadVariablesPort,
@@ -78,7 +85,9 @@ export class NomadStore implements ResourceStore {
   /** Loads every resource under the prefix and starts watching for other writers. */
   static async open(options: NomadStoreOptions): Promise<NomadStore> {
     const store = new NomadStore(options.variables, options.prefix ?? 'poseidon', options);
+    if (options.seedFile) store.seed(await readSeed(options.seedFile, store.prefix));
     const index = await store.sync(0);
+    store.seedSaved = store.saveSeed();
     store.watchDone = store.watch$(index);
     return store;
   }
@@ -192,6 +201,9 @@ export class NomadStore implements ResourceStore {
     this.watcher.abort();
     await this.watchDone;
     this.hub.clear();
+    await this.seedSaved;
+    this.seedSaved = this.saveSeed();
+    await this.seedSaved;
   }
 
   /** Writes with check-and-set `cas` and records the result; a failed `cas` becomes `Conflict`/`AlreadyExists`. */
@@ -274,6 +286,27 @@ export class NomadStore implements ResourceStore {
     this.hub.emit({ type: 'deleted', kind: object.kind, name: object.metadata.name, object });
   }
 
+  /** Fills the cache from a seed (before the first sync, so nobody is watching yet); undecodable entries are skipped. */
+  private seed(entries: readonly SeedEntry[]): void {
+    for (const entry of entries) {
+      const object = decode(entry.text, entry.index);
+      if (object && entry.path.startsWith(`${this.prefix}/`))
+        this.cache.set(entry.path, { object, index: entry.index });
+    }
+  }
+
+  /** Writes the cache to the seed file, if there is one; a failure only costs reads at the next start. */
+  private async saveSeed(): Promise<void> {
+    const file = this.options.seedFile;
+    if (!file) return;
+    const entries = [...this.cache].map(([path, entry]) => ({
+      path,
+      index: entry.index,
+      text: JSON.stringify(entry.object),
+    }));
+    await writeSeed(file, this.prefix, entries).catch((error: unknown) => this.options.onWatchError?.(error));
+  }
+
   /** Applies the variable list at `since`: reads what changed, forgets what is gone. Answers the list's index. */
   private async sync(since: number, signal?: AbortSignal): Promise<number> {
     const { items, index } = await this.variables.listVariables(`${this.prefix}/`, {
@@ -282,9 +315,12 @@ export class NomadStore implements ResourceStore {
     });
     const listed = new Map(items.map((item) => [item.Path, item.ModifyIndex]));
     for (const [path, entry] of [...this.cache]) {
-      if (!listed.has(path) && entry.index <= index) this.forget(path, index);
+      if (!listed.has(path) && (since === 0 || entry.index <= index)) this.forget(path, index);
     }
-    const changed = items.filter((item) => (this.cache.get(item.Path)?.index ?? 0) < item.ModifyIndex);
+    // Any other index than the known one means a change (a seed from another cluster may even hold higher ones).
+    const changed = items.filter((item) => (this.cache.get(item.Path)?.index ?? 0) !== item.ModifyIndex);
+    // At open only seeded entries can be here: drop the ones that differ, so a lower index from Nomad still wins.
+    if (since === 0) for (const item of changed) this.cache.delete(item.Path);
     // Nomad lists variables without their Items: each changed one is read, READ_CONCURRENCY at a time.
     let next = 0;
     const worker = async (): Promise<void> => {
