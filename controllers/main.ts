@@ -102,7 +102,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       logger,
       registry,
     });
-    const address = await listen(api, config);
+    const address = await api.listen(config.server.port, config.server.address);
     logger.info({ address: address.address, port: address.port, backend: backend.name }, 'Poseidon is ready');
     const started = api;
     let stopping: Promise<void> | undefined;
@@ -180,10 +180,6 @@ function apiServices(core: Core, backend: Backend): ApiServices {
     exec: backend,
     resources: new StoreResourcesService({ store, desired, observed, events }),
   };
-}
-
-async function listen(api: ApiServer, config: Config): Promise<AddressInfo> {
-  return api.listen(config.server.port, config.server.address);
 }
 
 /** The API's part of the configuration; TLS files are read here so a bad path fails at start. */

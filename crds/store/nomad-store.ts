@@ -15,11 +15,12 @@ import { PoseidonError } from '../errors';
 import { isResourceKind } from '../kinds';
 import type { ObjectMeta } from '../meta';
 import type { ResourceByKind, ResourceKind } from '../resources';
-import { invalidResourceError, validateKind } from '../validation';
+import { validateKind } from '../validation';
 import { copyDefined, deepFreeze, sameData } from './plain-data';
 import type { DeleteOptions, NewResource, ResourceStore, Stored, WatchEvent } from './store';
 import { readSeed, writeSeed, type SeedEntry } from './variables-seed';
 import { WatchHub, type ListenerErrorHandler } from './watch-hub';
+import { assertKind, nameOf, ownedMeta, validated } from './resource-input';
 
 /** The Nomad Variables calls the store needs (the Nomad adapter's API client has them). */
 export interface NomadVariablesPort {
@@ -386,33 +387,4 @@ function decode(text: string | undefined, index: number): AnyStored | undefined 
   } catch {
     return undefined;
   }
-}
-
-function ownedMeta(meta: Readonly<Partial<ObjectMeta>> | undefined): ObjectMeta {
-  const owned: Record<string, unknown> = { name: meta?.name };
-  if (meta?.labels !== undefined) owned.labels = copyDefined(meta.labels);
-  if (meta?.annotations !== undefined) owned.annotations = copyDefined(meta.annotations);
-  return owned as ObjectMeta;
-}
-
-function validated<K extends ResourceKind>(kind: K, candidate: unknown): ResourceByKind[K] {
-  const result = validateKind(kind, candidate);
-  if (result.ok) return result.value;
-  const name = (candidate as { metadata?: { name?: unknown } })?.metadata?.name;
-  throw invalidResourceError(kind, typeof name === 'string' ? name : undefined, result.issues);
-}
-
-function nameOf(kind: ResourceKind, input: { metadata?: { name?: unknown } }): string {
-  assertKind(kind);
-  const name = input?.metadata?.name;
-  if (typeof name !== 'string' || name === '') {
-    throw new PoseidonError('Invalid', `${kind} is invalid: metadata.name: is required`, {
-      details: { issues: [{ path: 'metadata.name', message: 'is required' }] },
-    });
-  }
-  return name;
-}
-
-function assertKind(kind: unknown): asserts kind is ResourceKind {
-  if (!isResourceKind(kind)) throw new PoseidonError('Invalid', `unknown resource kind ${JSON.stringify(kind)}`);
 }

@@ -6,12 +6,12 @@
  * fdatasync) and tell their watchers.
  */
 import { PoseidonError } from '../errors';
-import { isResourceKind } from '../kinds';
 import type { ObjectMeta } from '../meta';
 import type { ResourceByKind, ResourceKind } from '../resources';
-import { invalidResourceError, validateKind } from '../validation';
+
 import { copyDefined, deepFreeze, sameData } from './plain-data';
 import type { DeleteOptions, NewResource, Stored, WatchEvent } from './store';
+import { assertKind, nameOf, ownedMeta, validated } from './resource-input';
 
 /** Injected sources of time and identity. */
 export interface ObjectTableOptions {
@@ -208,43 +208,5 @@ export class ObjectTable {
       this.tables.set(kind, table);
     }
     return table;
-  }
-}
-
-/** The metadata fields a client may set; the store owns generation, resourceVersion, creationTimestamp and uid. */
-function ownedMeta(meta: Readonly<Partial<ObjectMeta>> | undefined): ObjectMeta {
-  const owned: Record<string, unknown> = { name: meta?.name };
-  if (meta?.labels !== undefined) owned.labels = copyDefined(meta.labels);
-  if (meta?.annotations !== undefined) owned.annotations = copyDefined(meta.annotations);
-  return owned as ObjectMeta;
-}
-
-function validated<K extends ResourceKind>(kind: K, candidate: unknown): ResourceByKind[K] {
-  const result = validateKind(kind, candidate);
-  if (result.ok) return result.value;
-  throw invalidResourceError(kind, nameFromUnknown(candidate), result.issues);
-}
-
-function nameOf(kind: ResourceKind, input: { metadata?: { name?: unknown } }): string {
-  assertKind(kind);
-  const name = input?.metadata?.name;
-  if (typeof name !== 'string' || name === '') {
-    throw new PoseidonError('Invalid', `${kind} is invalid: metadata.name: is required`, {
-      details: { issues: [{ path: 'metadata.name', message: 'is required' }] },
-    });
-  }
-  return name;
-}
-
-function nameFromUnknown(candidate: unknown): string | undefined {
-  const name = (candidate as { metadata?: { name?: unknown } } | undefined)?.metadata?.name;
-  return typeof name === 'string' ? name : undefined;
-}
-
-function assertKind(kind: unknown): asserts kind is ResourceKind {
-  if (!isResourceKind(kind)) {
-    throw new PoseidonError('Invalid', `unknown resource kind ${JSON.stringify(kind)}`, {
-      details: { issues: [{ path: 'kind', message: 'must be one of "ExecutionEnvironment", "Runner"' }] },
-    });
   }
 }
